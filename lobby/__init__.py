@@ -1,0 +1,1 @@
+"""Venterom lobby: visits, presence, HTTP and realtime."""

@@ -1,0 +1,113 @@
+"""The embedded presence store: one process, no dependencies (the `make run` default)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from lobby.model import Visit
+from lobby.presence.store import Notice, SessionRecord
+from lobby.presence.ttl import Ttls
+
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class _Expiring(Generic[T]):
+    value: T
+    expires_at: float
+
+
+@dataclass(slots=True)
+class _ExpiringMap(Generic[T]):
+    clock: Callable[[], float]
+    items: dict[str, _Expiring[T]] = field(default_factory=dict)
+
+    def get(self, key: str) -> T | None:
+        entry = self.items.get(key)
+        if entry is None:
+            return None
+        if entry.expires_at <= self.clock():
+            del self.items[key]
+            return None
+        return entry.value
+
+    def put(self, key: str, value: T, ttl: float) -> None:
+        self.items[key] = _Expiring(value, self.clock() + ttl)
+
+    def pop(self, key: str) -> None:
+        self.items.pop(key, None)
+
+    def live_values(self) -> list[T]:
+        now = self.clock()
+        return [e.value for e in self.items.values() if e.expires_at > now]
+
+
+class MemoryPresenceStore:
+    """Implements `PresenceStore` with dicts; atomic because no method awaits mid-change."""
+
+    def __init__(self, ttls: Ttls | None = None, clock: Callable[[], float] = time.time) -> None:
+        self.ttls = ttls or Ttls()
+        self._clock = clock
+        self._visits: _ExpiringMap[Visit] = _ExpiringMap(clock)
+        self._sessions: _ExpiringMap[SessionRecord] = _ExpiringMap(clock)
+        self._notices: _ExpiringMap[Notice] = _ExpiringMap(clock)
+        self._heartbeats: dict[str, float] = {}
+
+    async def get(self, visit_id: str) -> Visit | None:
+        return self._visits.get(visit_id)
+
+    async def save(self, visit: Visit, expected_version: int) -> bool:
+        current = self._visits.get(visit.visit_id)
+        if (current.version if current else 0) != expected_version:
+            return False
+        ttl = self.ttls.ended if visit.ended else self.ttls.visit
+        self._visits.put(visit.visit_id, visit, ttl)
+        if visit.ended:
+            self._heartbeats.pop(visit.visit_id, None)
+        return True
+
+    async def room_visits(self, room_id: str) -> list[Visit]:
+        live = [v for v in self._visits.live_values() if v.room_id == room_id and v.live]
+        return sorted(live, key=lambda v: (v.waiting_since or 0.0, v.visit_id))
+
+    async def heartbeat(self, visit_ids: list[str], now: float) -> None:
+        for visit_id in visit_ids:
+            self._heartbeats[visit_id] = now
+
+    async def stale(self, seen_before: float) -> list[str]:
+        return [v for v, seen in self._heartbeats.items() if seen < seen_before]
+
+    async def forget_heartbeat(self, visit_id: str) -> None:
+        self._heartbeats.pop(visit_id, None)
+
+    async def reconnecting_since_before(self, cutoff: float) -> list[str]:
+        return [
+            v.visit_id
+            for v in self._visits.live_values()
+            if v.reconnecting and v.reconnecting_since is not None and v.reconnecting_since < cutoff
+        ]
+
+    async def put_session(self, session_id: str, record: SessionRecord) -> None:
+        self._sessions.put(session_id, record, record.expires_at - self._clock())
+
+    async def get_session(self, session_id: str) -> SessionRecord | None:
+        return self._sessions.get(session_id)
+
+    async def delete_session(self, session_id: str) -> None:
+        self._sessions.pop(session_id)
+
+    async def set_notice(self, room_id: str, notice: Notice) -> None:
+        self._notices.put(room_id, notice, self.ttls.notice)
+
+    async def get_notice(self, room_id: str) -> Notice | None:
+        return self._notices.get(room_id)
+
+    async def ping(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        self._visits.items.clear()
+        self._sessions.items.clear()

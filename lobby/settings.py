@@ -1,0 +1,91 @@
+"""One frozen `Settings` read from `VENTEROM_*` environment variables (and CLI flags)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+ENV_PREFIX = "VENTEROM_"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""
+    """Base URL for invitation links; defaults to http://host:port."""
+    secret: str = ""
+    """HMAC key for invitation tokens; every instance must share it. Empty: generated
+    once and kept in `data_dir` (fine for one instance)."""
+    data_dir: Path = Path(".venterom")
+    database: str = ""
+    """SQLite file with clinicians, rooms and scheduled visits; default data_dir/venterom.db."""
+    redis_url: str = ""
+    """Empty: the embedded in-memory presence store."""
+    redis_channel: str = "venterom-socketio"
+    instance_id: str = ""
+    grace_period: float = 60.0
+    """How long a dropped guest keeps their place before the visit ends `expired`."""
+    heartbeat_interval: float = 5.0
+    heartbeat_timeout: float = 20.0
+    sweep_interval: float = 1.0
+    ping_interval: float = 10.0
+    ping_timeout: float = 10.0
+    guest_session_ttl: int = 4 * 3600
+    clinician_session_ttl: int = 10 * 3600
+    invite_early: int = 2 * 3600
+    """How long before the appointment an invitation link starts to work."""
+    invite_late: int = 4 * 3600
+    """How long after the appointment's end it keeps working."""
+    lobby_batch_delay: float = 0.05
+    """Lobby updates to a clinician are coalesced over this many seconds."""
+    secure_cookies: bool = False
+    demo: bool = False
+    """Create a demo clinician, room and invitation at start-up (`make run`)."""
+    stun_urls: tuple[str, ...] = ()
+    turn_urls: tuple[str, ...] = ()
+    turn_secret: str = ""
+    echo_max_sessions: int = 4
+    echo_max_seconds: float = 60.0
+    log_level: str = "INFO"
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def database_path(self) -> str:
+        return self.database or str(self.data_dir / "venterom.db")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Build settings from `VENTEROM_<FIELD>` variables; `overrides` (CLI flags) win."""
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is not None:
+                values[f.name] = _parse(f.type, raw, f.name)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _parse(kind: object, raw: str, name: str) -> object:
+    kind = str(kind)
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "bool":
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if kind == "Path":
+            return Path(raw)
+        if kind.startswith("tuple"):
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+    except ValueError as exc:
+        raise ValueError(f"{ENV_PREFIX}{name.upper()}: cannot read {raw!r} as {kind}") from exc
+    return raw

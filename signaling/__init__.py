@@ -1,0 +1,1 @@
+"""Venterom signaling: WebRTC relay, ICE/TURN configuration and the echo test peer."""
