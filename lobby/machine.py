@@ -15,6 +15,7 @@ from lobby.model import (
     LIVE_STATES,
     Action,
     Actor,
+    DenyReason,
     EndReason,
     Joining,
     Visit,
@@ -72,7 +73,12 @@ def allowed(visit: Visit, action: Action, actor: Actor) -> bool:
 
 
 def apply(
-    visit: Visit, action: Action, actor: Actor, now: float, joining: Joining | None = None
+    visit: Visit,
+    action: Action,
+    actor: Actor,
+    now: float,
+    joining: Joining | None = None,
+    deny_reason: DenyReason | None = None,
 ) -> Visit:
     """Return the visit after `action` by `actor` at time `now`, or raise a named error."""
     rule = _check(visit, action, actor)
@@ -80,9 +86,12 @@ def apply(
     changes: dict[str, object] = {
         "state": target,
         "end_reason": rule.end_reason,
+        "detail": deny_reason.value if deny_reason else "",
         "changed_at": now,
         "version": visit.version + 1,
     }
+    if action is Action.DENY and deny_reason is None:
+        raise InvalidTransition("deny needs a reason")
     if action is Action.JOIN:
         if joining is None:
             raise InvalidTransition("join needs the guest's details")

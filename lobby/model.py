@@ -95,6 +95,8 @@ class Visit:
     role: Role
     state: VisitState = VisitState.INVITED
     end_reason: EndReason | None = None
+    detail: str = ""
+    """A fixed code refining the end reason (e.g. the deny reason); never free text."""
     reconnecting: bool = False
     display_name: str = ""
     consent: bool = False

@@ -1,0 +1,137 @@
+"""The composition root: `create_app(settings)` wires store, service, sockets and routes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator
+
+import socketio
+from aiohttp import web
+
+from lobby.directory import Directory
+from lobby.feed import LobbyFeed
+from lobby.http import ops, pages, sessions
+from lobby.http.errors import lobby_errors
+from lobby.http.headers import security_headers
+from lobby.keys import CONNECTIONS, DIRECTORY, FEED, SERVICE, SETTINGS, SIO, STORE
+from lobby.presence.memory import MemoryPresenceStore
+from lobby.presence.store import PresenceStore
+from lobby.realtime import (
+    CLINICIAN_NS,
+    ClinicianNamespace,
+    GuestNamespace,
+    LocalConnections,
+    SocketPublisher,
+    lobby_room,
+)
+from lobby.secret import server_secret
+from lobby.service import LobbyService, Policy
+from lobby.settings import Settings
+
+log = logging.getLogger("venterom.app")
+
+MAX_MESSAGE_BYTES = 128 * 1024
+"""Largest socket.io message accepted (an SDP may be up to 64 KiB)."""
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(client_max_size=64 * 1024, middlewares=[lobby_errors, security_headers])
+    app[SETTINGS] = settings
+    app[STORE] = store = _store(settings)
+    app[DIRECTORY] = directory = Directory(settings.database_path)
+    app[SIO] = sio = socketio.AsyncServer(
+        async_mode="aiohttp",
+        client_manager=_manager(settings),
+        ping_interval=settings.ping_interval,
+        ping_timeout=settings.ping_timeout,
+        max_http_buffer_size=MAX_MESSAGE_BYTES,
+        http_compression=False,
+        compression_threshold=1 << 30,
+    )
+    app[FEED] = feed = LobbyFeed(store, _lobby_emitter(sio), settings.lobby_batch_delay)
+    policy = Policy(
+        secret=server_secret(settings),
+        guest_session_ttl=settings.guest_session_ttl,
+        clinician_session_ttl=settings.clinician_session_ttl,
+        grace_period=settings.grace_period,
+    )
+    app[SERVICE] = service = LobbyService(store, directory, SocketPublisher(sio, feed), policy)
+    app[CONNECTIONS] = connections = LocalConnections()
+    sio.register_namespace(GuestNamespace(service, connections))
+    sio.register_namespace(ClinicianNamespace(service, feed, connections))
+    sio.attach(app)
+    app.add_routes(sessions.routes)
+    app.add_routes(ops.routes)
+    pages.setup(app)
+    app.cleanup_ctx.append(_resources)
+    app.cleanup_ctx.append(_sweeper)
+    app.on_shutdown.append(_disconnect_clients)
+    return app
+
+
+def _store(settings: Settings) -> PresenceStore:
+    if not settings.redis_url:
+        return MemoryPresenceStore()
+    from lobby.presence.redis import RedisPresenceStore
+
+    return RedisPresenceStore.from_url(settings.redis_url)
+
+
+def _manager(settings: Settings) -> socketio.AsyncManager:
+    if not settings.redis_url:
+        return socketio.AsyncManager()
+    return socketio.AsyncRedisManager(settings.redis_url, channel=settings.redis_channel)
+
+
+def _lobby_emitter(sio: socketio.AsyncServer):  # type: ignore[no-untyped-def]
+    async def emit(room_id: str, payload: dict[str, object]) -> None:
+        await sio.emit("lobby", payload, room=lobby_room(room_id), namespace=CLINICIAN_NS)
+
+    return emit
+
+
+async def _resources(app: web.Application) -> AsyncIterator[None]:
+    yield
+    await app[FEED].close()
+    await app[SIO].shutdown()
+    manager_task = getattr(app[SIO].manager, "thread", None)
+    if isinstance(manager_task, asyncio.Task):
+        manager_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await manager_task
+    await app[STORE].close()
+    app[DIRECTORY].close()
+
+
+async def _sweeper(app: web.Application) -> AsyncIterator[None]:
+    """Heartbeat our guests, flag the silent ones reconnecting, expire those out of grace."""
+    task = asyncio.create_task(_sweep_forever(app), name="venterom-sweeper")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _sweep_forever(app: web.Application) -> None:
+    settings, service, connections = app[SETTINGS], app[SERVICE], app[CONNECTIONS]
+    while True:
+        await asyncio.sleep(settings.sweep_interval)
+        try:
+            await service.sweep(connections.visit_ids(), connections.__contains__)
+            await service.mark_stale(service.clock() - settings.heartbeat_timeout)
+        except Exception:
+            log.exception("sweep failed")
+
+
+async def _disconnect_clients(app: web.Application) -> None:
+    sio = app[SIO]
+    for sid in list(sio.eio.sockets):
+        with contextlib.suppress(Exception):
+            await sio.eio.disconnect(sid)
+
+
+def instance_id(settings: Settings) -> str:
+    return settings.instance_id or uuid.uuid4().hex[:8]

@@ -1,0 +1,1 @@
+"""HTTP routes: guest session exchange, clinician login, operations, pages."""

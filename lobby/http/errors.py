@@ -1,0 +1,49 @@
+"""Map domain refusals to HTTP answers with the same stable codes the socket uses."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from lobby import errors
+
+_STATUS: dict[type[errors.LobbyError], int] = {
+    errors.Unauthenticated: 401,
+    errors.NotPermitted: 403,
+    errors.NotFound: 404,
+    errors.InvalidTransition: 409,
+    errors.Conflict: 409,
+    errors.TokenExpired: 410,
+    errors.TokenNotYetValid: 425,
+    errors.RateLimited: 429,
+}
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def error_response(exc: errors.LobbyError) -> web.Response:
+    status = next((s for kind, s in _STATUS.items() if isinstance(exc, kind)), 400)
+    return web.json_response({"error": exc.code, "message": str(exc)}, status=status)
+
+
+@web.middleware
+async def lobby_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except errors.LobbyError as exc:
+        return error_response(exc)
+
+
+async def json_body(request: web.Request) -> dict[str, object]:
+    """The request's JSON object; only `application/json` (which also blocks form CSRF)."""
+    if request.content_type != "application/json":
+        raise errors.InvalidPayload("expected application/json")
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise errors.InvalidPayload("malformed JSON") from exc
+    if not isinstance(body, dict):
+        raise errors.InvalidPayload("expected an object")
+    return body

@@ -1,0 +1,113 @@
+"""Session routes: a guest exchanges an invitation; a clinician logs in and out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from lobby.directory import Room
+from lobby.errors import InvalidPayload
+from lobby.http.errors import json_body
+from lobby.keys import SERVICE, SETTINGS
+from lobby.realtime import CLINICIAN_COOKIE, GUEST_COOKIE, notice_view
+from lobby.wire import guest_view
+
+routes = web.RouteTableDef()
+
+
+def room_view(room: Room) -> dict[str, Any]:
+    """What a guest may know of the room: its name and the clinic's contact details."""
+    return {
+        "name": room.name,
+        "clinic_name": room.clinic_name,
+        "clinic_phone": room.clinic_phone,
+        "support_phone": room.support_phone,
+    }
+
+
+@routes.post("/api/guest/session")
+async def open_guest_session(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    token = body.get("token")
+    if not isinstance(token, str):
+        raise InvalidPayload("token is missing")
+    entry = await request.app[SERVICE].open_link(token)
+    response = web.json_response(await _guest_state(request, entry.visit.visit_id))
+    _set_cookie(request, response, GUEST_COOKIE, entry.session_id,
+                request.app[SETTINGS].guest_session_ttl)
+    return response
+
+
+@routes.get("/api/guest/session")
+async def guest_session(request: web.Request) -> web.Response:
+    record = await request.app[SERVICE].session(request.cookies.get(GUEST_COOKIE), "guest")
+    return web.json_response(await _guest_state(request, record.subject))
+
+
+@routes.delete("/api/guest/session")
+async def close_guest_session(request: web.Request) -> web.Response:
+    session_id = request.cookies.get(GUEST_COOKIE)
+    if session_id:
+        await request.app[SERVICE].logout(session_id)
+    response = web.json_response({"ok": True})
+    response.del_cookie(GUEST_COOKIE, path="/")
+    return response
+
+
+@routes.post("/api/login")
+async def login(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    username, password = body.get("username"), body.get("password")
+    if not isinstance(username, str) or not isinstance(password, str) or len(password) > 1024:
+        raise InvalidPayload("username and password are needed")
+    session_id, record = await request.app[SERVICE].login(username, password)
+    response = web.json_response(_me(request, record.subject))
+    _set_cookie(request, response, CLINICIAN_COOKIE, session_id,
+                request.app[SETTINGS].clinician_session_ttl)
+    return response
+
+
+@routes.post("/api/logout")
+async def logout(request: web.Request) -> web.Response:
+    session_id = request.cookies.get(CLINICIAN_COOKIE)
+    if session_id:
+        await request.app[SERVICE].logout(session_id)
+    response = web.json_response({"ok": True})
+    response.del_cookie(CLINICIAN_COOKIE, path="/")
+    return response
+
+
+@routes.get("/api/me")
+async def me(request: web.Request) -> web.Response:
+    record = await request.app[SERVICE].session(request.cookies.get(CLINICIAN_COOKIE), "clinician")
+    return web.json_response(_me(request, record.subject))
+
+
+async def _guest_state(request: web.Request, visit_id: str) -> dict[str, Any]:
+    service = request.app[SERVICE]
+    visit = await service.visit(visit_id)
+    room = service.directory.room(visit.room_id)
+    notice = await service.current_notice(visit.room_id)
+    return {
+        "visit": guest_view(visit),
+        "room": room_view(room) if room else None,
+        "notice": notice_view(notice) if notice else None,
+    }
+
+
+def _me(request: web.Request, clinician_id: str) -> dict[str, Any]:
+    service = request.app[SERVICE]
+    clinician = service.directory.clinician(clinician_id)
+    return {
+        "clinician": {"name": clinician.display_name if clinician else ""},
+        "rooms": [{"room_id": r.room_id, **room_view(r)} for r in service.rooms(clinician_id)],
+    }
+
+
+def _set_cookie(request: web.Request, response: web.Response, name: str, value: str,
+                max_age: int) -> None:
+    response.set_cookie(
+        name, value, max_age=max_age, path="/", httponly=True, samesite="Strict",
+        secure=request.app[SETTINGS].secure_cookies,
+    )

@@ -1,0 +1,298 @@
+"""The lobby service: load → apply (pure machine) → save (compare-and-set) → publish.
+
+Handlers call this; it never knows about sockets. Every refusal is a `LobbyError` with a
+stable code, raised before anything changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from lobby import invites, machine
+from lobby.accounts import dummy_verify, new_secret, verify_password
+from lobby.directory import Directory, Room
+from lobby.errors import (
+    Conflict,
+    InvalidToken,
+    InvalidTransition,
+    LobbyError,
+    NotFound,
+    Unauthenticated,
+)
+from lobby.model import (
+    Action,
+    Actor,
+    DenyReason,
+    Joining,
+    Visit,
+    VisitState,
+)
+from lobby.presence.store import Notice, PresenceStore, SessionRecord
+from lobby.wire import NoticeCode, NoticeRequest
+
+log = logging.getLogger("venterom.lobby")
+
+MAX_ATTEMPTS = 8
+"""Compare-and-set retries before giving up with `conflict`; each retry re-validates."""
+
+
+class Publisher(Protocol):
+    """Tells connected clients what changed; the realtime layer implements it."""
+
+    async def visit_changed(self, before: Visit | None, after: Visit) -> None: ...
+
+    async def notice_sent(self, room_id: str, notice: Notice, visit_ids: list[str]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class GuestEntry:
+    """The result of exchanging an invitation: a session and where the visit stands."""
+
+    session_id: str
+    session: SessionRecord
+    visit: Visit
+    room: Room
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The service's timing knobs, taken from `Settings`."""
+
+    secret: str
+    guest_session_ttl: float
+    clinician_session_ttl: float
+    grace_period: float
+
+
+Authorize = Callable[[Visit], None]
+
+
+class LobbyService:
+    def __init__(
+        self,
+        store: PresenceStore,
+        directory: Directory,
+        publisher: Publisher,
+        policy: Policy,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.directory = directory
+        self.publisher = publisher
+        self.policy = policy
+        self.clock = clock
+
+    # sessions -------------------------------------------------------------
+
+    async def open_link(self, token: str) -> GuestEntry:
+        """Exchange an invitation token for a guest session (and open the visit)."""
+        invitation = invites.verify(token, self.policy.secret, self.clock())
+        scheduled = self.directory.scheduled_visit(invitation.visit_id)
+        room = self.directory.room(invitation.room_id)
+        if scheduled is None or room is None or scheduled.room_id != room.room_id:
+            raise InvalidToken("unknown invitation")
+        fresh = Visit(
+            visit_id=invitation.visit_id,
+            room_id=invitation.room_id,
+            role=invitation.role,
+            appointment_start=scheduled.start,
+            appointment_end=scheduled.end,
+        )
+        visit = await self._open(fresh)
+        now = self.clock()
+        record = SessionRecord("guest", visit.visit_id, room.room_id,
+                               now + self.policy.guest_session_ttl)
+        session_id = new_secret()
+        await self.store.put_session(session_id, record)
+        return GuestEntry(session_id, record, visit, room)
+
+    async def login(self, username: str, password: str) -> tuple[str, SessionRecord]:
+        # argon2id takes tens of milliseconds of CPU: keep it off the event loop.
+        loop = asyncio.get_running_loop()
+        clinician_id = await loop.run_in_executor(None, self._check_password, username, password)
+        record = SessionRecord("clinician", clinician_id, "",
+                               self.clock() + self.policy.clinician_session_ttl)
+        session_id = new_secret()
+        await self.store.put_session(session_id, record)
+        return session_id, record
+
+    def _check_password(self, username: str, password: str) -> str:
+        clinician = self.directory.clinician_by_username(username)
+        if clinician is None:
+            dummy_verify(password)
+        elif verify_password(clinician.password_hash, password):
+            return clinician.clinician_id
+        raise Unauthenticated("wrong username or password")
+
+    async def session(self, session_id: str | None, kind: str) -> SessionRecord:
+        record = await self.store.get_session(session_id) if session_id else None
+        if record is None or record.kind != kind or record.expires_at <= self.clock():
+            raise Unauthenticated("no valid session")
+        return record
+
+    async def logout(self, session_id: str) -> None:
+        await self.store.delete_session(session_id)
+
+    # guest actions ----------------------------------------------------------
+
+    async def visit(self, visit_id: str) -> Visit:
+        visit = await self.store.get(visit_id)
+        if visit is None:
+            raise NotFound("visit not found")
+        return visit
+
+    async def guest_act(self, visit_id: str, action: Action, joining: Joining | None = None) -> Visit:
+        return await self._transition(visit_id, action, Actor.GUEST, joining=joining)
+
+    async def guest_connected(self, visit_id: str) -> Visit:
+        """A guest's connection is (back) up: clear the reconnecting flag if it was set."""
+        visit = await self.visit(visit_id)
+        if visit.live and visit.reconnecting:
+            return await self._transition(visit_id, Action.RECONNECT, Actor.GUEST)
+        return visit
+
+    async def guest_disconnected(self, visit_id: str) -> None:
+        """The guest's last connection dropped: keep the place, flag it reconnecting."""
+        visit = await self.store.get(visit_id)
+        if visit is not None and machine.allowed(visit, Action.DISCONNECT, Actor.SYSTEM):
+            await self._transition_quietly(visit_id, Action.DISCONNECT, Actor.SYSTEM)
+
+    # clinician actions --------------------------------------------------------
+
+    def rooms(self, clinician_id: str) -> list[Room]:
+        return self.directory.rooms_of(clinician_id)
+
+    def require_room(self, clinician_id: str, room_id: str) -> Room:
+        room = self.directory.room(room_id)
+        if room is None or not self.directory.owns(clinician_id, room_id):
+            raise NotFound("room not found")
+        return room
+
+    async def clinician_act(
+        self,
+        clinician_id: str,
+        visit_id: str,
+        action: Action,
+        deny_reason: DenyReason | None = None,
+    ) -> Visit:
+        def authorize(visit: Visit) -> None:
+            if not self.directory.owns(clinician_id, visit.room_id):
+                raise NotFound("visit not found")
+
+        return await self._transition(
+            visit_id, action, Actor.CLINICIAN, authorize=authorize, deny_reason=deny_reason
+        )
+
+    async def admit_all(self, clinician_id: str, room_id: str) -> list[Visit]:
+        self.require_room(clinician_id, room_id)
+        admitted = []
+        for visit in await self.store.room_visits(room_id):
+            if visit.state is VisitState.WAITING:
+                result = await self._transition_quietly(visit.visit_id, Action.ADMIT,
+                                                        Actor.CLINICIAN)
+                if result is not None:
+                    admitted.append(result)
+        return admitted
+
+    async def lobby(self, clinician_id: str, room_id: str) -> list[Visit]:
+        self.require_room(clinician_id, room_id)
+        return await self.store.room_visits(room_id)
+
+    async def send_notice(self, clinician_id: str, request: NoticeRequest) -> Notice:
+        self.require_room(clinician_id, request.room_id)
+        notice = Notice(request.code.value, request.minutes, self.clock())
+        await self.store.set_notice(request.room_id, notice)
+        waiting = [
+            v.visit_id
+            for v in await self.store.room_visits(request.room_id)
+            if v.state is VisitState.WAITING
+        ]
+        await self.publisher.notice_sent(request.room_id, notice, waiting)
+        log.info("notice sent", extra={"room": request.room_id, "code": notice.code,
+                                       "recipients": len(waiting)})
+        return notice
+
+    async def current_notice(self, room_id: str) -> Notice | None:
+        notice = await self.store.get_notice(room_id)
+        return None if notice is None or notice.code == NoticeCode.CLEAR.value else notice
+
+    # system ------------------------------------------------------------------------
+
+    async def sweep(self, local_visit_ids: list[str], is_local: Callable[[str], bool]) -> None:
+        """Heartbeat our guests, clear the flag of ours that are back (they may have dropped on
+        another instance and returned here), and expire the others whose grace is over."""
+        now = self.clock()
+        if local_visit_ids:
+            await self.store.heartbeat(local_visit_ids, now)
+        for visit_id in await self.store.reconnecting_since_before(now):
+            if is_local(visit_id):
+                with contextlib.suppress(LobbyError):
+                    await self.guest_connected(visit_id)
+        for visit_id in await self.store.reconnecting_since_before(now - self.policy.grace_period):
+            if not is_local(visit_id):
+                await self._transition_quietly(visit_id, Action.EXPIRE, Actor.SYSTEM)
+
+    async def mark_stale(self, seen_before: float) -> None:
+        for visit_id in await self.store.stale(seen_before):
+            await self.guest_disconnected(visit_id)
+            await self.store.forget_heartbeat(visit_id)
+
+    # the one way a visit changes --------------------------------------------------
+
+    async def _open(self, fresh: Visit) -> Visit:
+        for _ in range(MAX_ATTEMPTS):
+            before = await self.store.get(fresh.visit_id)
+            current = before or fresh
+            if current.live or not machine.allowed(current, Action.OPEN_LINK, Actor.GUEST):
+                return current
+            after = machine.apply(current, Action.OPEN_LINK, Actor.GUEST, self.clock())
+            if await self.store.save(after, current.version):
+                await self._published(before, after)
+                return after
+        raise Conflict("visit changed too often; try again")
+
+    async def _transition(
+        self,
+        visit_id: str,
+        action: Action,
+        actor: Actor,
+        *,
+        authorize: Authorize | None = None,
+        joining: Joining | None = None,
+        deny_reason: DenyReason | None = None,
+    ) -> Visit:
+        for _ in range(MAX_ATTEMPTS):
+            before = await self.visit(visit_id)
+            if authorize is not None:
+                authorize(before)
+            after = machine.apply(before, action, actor, self.clock(), joining, deny_reason)
+            if await self.store.save(after, before.version):
+                await self._published(before, after)
+                return after
+        raise Conflict("visit changed too often; try again")
+
+    async def _transition_quietly(self, visit_id: str, action: Action, actor: Actor) -> Visit | None:
+        """A system or bulk transition that may lose a race; losing is not an error."""
+        try:
+            return await self._transition(visit_id, action, actor)
+        except (NotFound, Conflict, InvalidTransition):
+            return None
+
+    async def _published(self, before: Visit | None, after: Visit) -> None:
+        _log_transition(before, after)
+        if after.ended:
+            await self.store.forget_heartbeat(after.visit_id)
+        await self.publisher.visit_changed(before, after)
+
+
+def _log_transition(before: Visit | None, after: Visit) -> None:
+    old = before.state.value if before else "new"
+    new = after.state.value + (" (reconnecting)" if after.reconnecting else "")
+    reason = f" ({after.end_reason.value})" if after.end_reason else ""
+    log.info("visit %s: %s -> %s%s", after.visit_id, old, new, reason)
