@@ -1,0 +1,354 @@
+"""The shared presence store: soft state in Redis so that several instances see one lobby.
+
+Every key carries a TTL. Multi-key changes (a visit and the sets that index it) happen in
+one Lua script, so a compare-and-set on `Visit.version` and the index updates are atomic
+and cost one round trip.
+
+Key layout (all under the prefix, default ``venterom:``):
+
+=========================  ======  ===================================  ====================
+key                        type    content                              TTL
+=========================  ======  ===================================  ====================
+``visit:{visit_id}``       hash    the serialized `Visit`               visit / ended
+``room:{room_id}:live``    zset    live visit ids, score waiting_since  visit (refreshed)
+``reconnecting``           zset    visit ids, score reconnecting_since  visit (refreshed)
+``heartbeats``             zset    visit ids, score last heartbeat      heartbeat_index
+``session:{session_id}``   string  JSON `SessionRecord` (no names)      until expires_at
+``notice:{room_id}``       string  JSON `Notice` (fixed code)           notice
+=========================  ======  ===================================  ====================
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+import time
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from lobby.model import Visit
+from lobby.presence.store import Notice, SessionKind, SessionRecord
+from lobby.presence.ttl import Ttls
+
+DEFAULT_PREFIX = "venterom:"
+HEARTBEATS = "heartbeats"
+RECONNECTING = "reconnecting"
+
+
+def visit_key(prefix: str, visit_id: str) -> str:
+    """The hash holding one visit."""
+    return f"{prefix}visit:{visit_id}"
+
+
+def room_live_key(prefix: str, room_id: str) -> str:
+    """The sorted set of a room's live visit ids, scored by waiting_since (arrival order)."""
+    return f"{prefix}room:{room_id}:live"
+
+
+def session_key(prefix: str, session_id: str) -> str:
+    """The JSON `SessionRecord` behind a session cookie."""
+    return f"{prefix}session:{session_id}"
+
+
+def notice_key(prefix: str, room_id: str) -> str:
+    """The JSON `Notice` last sent to a room's waiting guests."""
+    return f"{prefix}notice:{room_id}"
+
+
+SAVE_SCRIPT = """
+-- KEYS: 1 visit hash, 2 room live set, 3 reconnecting set, 4 heartbeats set
+-- ARGV: 1 expected version, 2 visit ttl, 3 live flag, 4 live score, 5 reconnecting flag,
+--       6 reconnecting score, 7 ended flag, 8 visit id, 9 index ttl, 10 heartbeat ttl,
+--       11.. field/value pairs of the visit
+local current = redis.call('HGET', KEYS[1], 'version')
+if not current then current = '0' end
+if tonumber(current) ~= tonumber(ARGV[1]) then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 11))
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+if ARGV[3] == '1' then
+  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[8])
+else
+  redis.call('ZREM', KEYS[2], ARGV[8])
+end
+redis.call('EXPIRE', KEYS[2], ARGV[9])
+if ARGV[5] == '1' then
+  redis.call('ZADD', KEYS[3], ARGV[6], ARGV[8])
+else
+  redis.call('ZREM', KEYS[3], ARGV[8])
+end
+redis.call('EXPIRE', KEYS[3], ARGV[9])
+if ARGV[7] == '1' then
+  redis.call('ZREM', KEYS[4], ARGV[8])
+  redis.call('EXPIRE', KEYS[4], ARGV[10])
+end
+return 1
+"""
+"""Compare-and-set of one visit plus its index entries, atomically."""
+
+ROOM_VISITS_SCRIPT = """
+-- KEYS: 1 room live set. ARGV: 1 visit key prefix.
+-- Returns the flat HGETALL of each live visit in score order; prunes ids whose hash expired.
+local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+local out = {}
+for _, id in ipairs(ids) do
+  local fields = redis.call('HGETALL', ARGV[1] .. id)
+  if #fields == 0 then
+    redis.call('ZREM', KEYS[1], id)
+  else
+    out[#out + 1] = fields
+  end
+end
+return out
+"""
+"""A consistent snapshot of a room's queue in one round trip."""
+
+RECONNECTING_SCRIPT = """
+-- KEYS: 1 reconnecting set. ARGV: 1 exclusive max score, 2 visit key prefix.
+-- Returns ids below the cutoff whose visit still exists; prunes the others.
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+local out = {}
+for _, id in ipairs(ids) do
+  if redis.call('EXISTS', ARGV[2] .. id) == 1 then
+    out[#out + 1] = id
+  else
+    redis.call('ZREM', KEYS[1], id)
+  end
+end
+return out
+"""
+"""Visits whose reconnect grace period is over, skipping visits that already expired."""
+
+
+def _num(value: float) -> str:
+    """A float as text that parses back to the identical float (Redis reads it too)."""
+    return repr(float(value))
+
+
+def _flag(value: bool) -> str:
+    return "1" if value else "0"
+
+
+def _text(value: object) -> str:
+    """Decode what redis-py returns, with or without ``decode_responses``."""
+    if isinstance(value, bytes):
+        return value.decode()
+    return str(value)
+
+
+def _encode_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, bool):
+        return _flag(value)
+    if isinstance(value, float):
+        return _num(value)
+    if isinstance(value, tuple):
+        return json.dumps(list(value))
+    return str(value)
+
+
+def _decoder(hint: Any) -> Callable[[str], Any]:
+    """How to read back one field, from its type hint; unknown types fail at import."""
+    args = typing.get_args(hint)
+    if type(None) in args:
+        (inner,) = (a for a in args if a is not type(None))
+        if inner is str:
+            raise TypeError("str | None cannot be told apart from an empty string")
+        read = _decoder(inner)
+        return lambda text: None if text == "" else read(text)
+    if hint is bool:
+        return lambda text: text == "1"
+    if hint in (str, int, float):
+        return cast("Callable[[str], Any]", hint)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return hint
+    if typing.get_origin(hint) is tuple:
+        return lambda text: tuple(str(item) for item in json.loads(text))
+    raise TypeError(f"no Redis encoding for {hint!r}")
+
+
+_VISIT_FIELDS: dict[str, Callable[[str], Any]] = {
+    name: _decoder(hint) for name, hint in typing.get_type_hints(Visit).items()
+}
+"""Every `Visit` field and how to decode it; a new field is stored without changes here."""
+
+
+def encode_visit(visit: Visit) -> dict[str, str]:
+    """The hash fields of a visit: enums by value, tuples as JSON, floats by repr, None as ''."""
+    return {name: _encode_value(getattr(visit, name)) for name in _VISIT_FIELDS}
+
+
+def decode_visit(fields: Mapping[str, str]) -> Visit:
+    """The inverse of `encode_visit`; a field written before it existed keeps its default."""
+    return Visit(
+        **{name: read(fields[name]) for name, read in _VISIT_FIELDS.items() if name in fields}
+    )
+
+
+def _decode_mapping(raw: Mapping[Any, Any]) -> dict[str, str]:
+    return {_text(k): _text(v) for k, v in raw.items()}
+
+
+def _decode_pairs(flat: Sequence[Any]) -> dict[str, str]:
+    return {_text(flat[i]): _text(flat[i + 1]) for i in range(0, len(flat), 2)}
+
+
+class RedisPresenceStore:
+    """Implements `PresenceStore` on redis-py asyncio; safe to share between instances."""
+
+    def __init__(
+        self, client: aioredis.Redis, ttls: Ttls | None = None, prefix: str = DEFAULT_PREFIX
+    ) -> None:
+        self.client = client
+        self.ttls = ttls or Ttls()
+        self.prefix = prefix
+        self._save = client.register_script(SAVE_SCRIPT)
+        self._room_visits = client.register_script(ROOM_VISITS_SCRIPT)
+        self._reconnecting = client.register_script(RECONNECTING_SCRIPT)
+
+    @classmethod
+    def from_url(
+        cls, url: str, ttls: Ttls | None = None, prefix: str = DEFAULT_PREFIX
+    ) -> RedisPresenceStore:
+        """A store with its own client; connects lazily on first use."""
+        client = aioredis.Redis.from_url(
+            url, decode_responses=True, socket_connect_timeout=5, socket_timeout=5
+        )
+        return cls(client, ttls, prefix)
+
+    @property
+    def _heartbeats_key(self) -> str:
+        return self.prefix + HEARTBEATS
+
+    @property
+    def _reconnecting_key(self) -> str:
+        return self.prefix + RECONNECTING
+
+    async def get(self, visit_id: str) -> Visit | None:
+        raw = await self.client.hgetall(visit_key(self.prefix, visit_id))
+        if not raw:
+            return None
+        return decode_visit(_decode_mapping(raw))
+
+    async def save(self, visit: Visit, expected_version: int) -> bool:
+        ended = visit.ended
+        in_reconnecting = visit.reconnecting and visit.reconnecting_since is not None
+        pairs = [item for kv in encode_visit(visit).items() for item in kv]
+        wrote = await self._save(
+            keys=[
+                visit_key(self.prefix, visit.visit_id),
+                room_live_key(self.prefix, visit.room_id),
+                self._reconnecting_key,
+                self._heartbeats_key,
+            ],
+            args=[
+                expected_version,
+                self.ttls.ended if ended else self.ttls.visit,
+                _flag(visit.live),
+                _num(visit.waiting_since or 0.0),
+                _flag(in_reconnecting),
+                _num(visit.reconnecting_since or 0.0),
+                _flag(ended),
+                visit.visit_id,
+                self.ttls.visit,
+                self.ttls.heartbeat_index,
+                *pairs,
+            ],
+        )
+        return bool(int(wrote))
+
+    async def room_visits(self, room_id: str) -> list[Visit]:
+        rows = await self._room_visits(
+            keys=[room_live_key(self.prefix, room_id)], args=[visit_key(self.prefix, "")]
+        )
+        visits = [decode_visit(_decode_pairs(row)) for row in rows]
+        live = [v for v in visits if v.room_id == room_id and v.live]
+        return sorted(live, key=lambda v: (v.waiting_since or 0.0, v.visit_id))
+
+    async def heartbeat(self, visit_ids: list[str], now: float) -> None:
+        if not visit_ids:
+            return
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.zadd(self._heartbeats_key, dict.fromkeys(visit_ids, float(now)))
+            pipe.expire(self._heartbeats_key, self.ttls.heartbeat_index)
+            await pipe.execute()
+
+    async def stale(self, seen_before: float) -> list[str]:
+        ids = await self.client.zrangebyscore(self._heartbeats_key, "-inf", f"({_num(seen_before)}")
+        return [_text(i) for i in ids]
+
+    async def forget_heartbeat(self, visit_id: str) -> None:
+        await self.client.zrem(self._heartbeats_key, visit_id)
+
+    async def reconnecting_since_before(self, cutoff: float) -> list[str]:
+        ids = await self._reconnecting(
+            keys=[self._reconnecting_key], args=[f"({_num(cutoff)}", visit_key(self.prefix, "")]
+        )
+        return [_text(i) for i in ids]
+
+    async def put_session(self, session_id: str, record: SessionRecord) -> None:
+        key = session_key(self.prefix, session_id)
+        remaining = record.expires_at - time.time()
+        if remaining <= 0:
+            await self.client.delete(key)
+            return
+        payload = json.dumps(
+            {
+                "kind": record.kind,
+                "subject": record.subject,
+                "room_id": record.room_id,
+                "expires_at": record.expires_at,
+            }
+        )
+        await self.client.set(key, payload, ex=max(1, math.ceil(remaining)))
+
+    async def get_session(self, session_id: str) -> SessionRecord | None:
+        raw = await self.client.get(session_key(self.prefix, session_id))
+        if raw is None:
+            return None
+        data = json.loads(_text(raw))
+        kind: SessionKind = "clinician" if data["kind"] == "clinician" else "guest"
+        record = SessionRecord(
+            kind=kind,
+            subject=str(data["subject"]),
+            room_id=str(data["room_id"]),
+            expires_at=float(data["expires_at"]),
+        )
+        # The key's TTL is rounded up to whole seconds; the record's own time is exact.
+        return record if record.expires_at > time.time() else None
+
+    async def delete_session(self, session_id: str) -> None:
+        await self.client.delete(session_key(self.prefix, session_id))
+
+    async def set_notice(self, room_id: str, notice: Notice) -> None:
+        payload = json.dumps(
+            {"code": notice.code, "minutes": notice.minutes, "sent_at": notice.sent_at}
+        )
+        await self.client.set(notice_key(self.prefix, room_id), payload, ex=self.ttls.notice)
+
+    async def get_notice(self, room_id: str) -> Notice | None:
+        raw = await self.client.get(notice_key(self.prefix, room_id))
+        if raw is None:
+            return None
+        data = json.loads(_text(raw))
+        return Notice(
+            code=str(data["code"]), minutes=int(data["minutes"]), sent_at=float(data["sent_at"])
+        )
+
+    async def ping(self) -> bool:
+        """Readiness: whether Redis answers; never raises."""
+        try:
+            return bool(await self.client.ping())
+        except (RedisError, OSError):
+            return False
+
+    async def close(self) -> None:
+        await self.client.aclose()

@@ -1,0 +1,188 @@
+"""What the Redis store leaves in Redis: every key expires, nothing personal outlives a visit."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+import redis.asyncio as aioredis
+
+from lobby.machine import apply
+from lobby.model import Action, Actor, DenyReason, Joining, Role, Visit
+from lobby.presence.redis import (
+    DEFAULT_PREFIX,
+    encode_visit,
+    room_live_key,
+    visit_key,
+)
+from lobby.presence.redis import (
+    RedisPresenceStore as Store,
+)
+from lobby.presence.store import Notice, SessionRecord
+from lobby.presence.ttl import Ttls
+
+pytestmark = pytest.mark.redis
+
+ROOM = "room-a"
+ENDED_NAMES = ("Kari Nordmann", "Ola Testesen", "Åse Ærlig", "Per Pasient", "Liv Ledsager")
+
+
+@pytest.fixture
+async def store(redis_url: str) -> AsyncIterator[Store]:
+    backend = Store.from_url(redis_url, Ttls(visit=500, ended=50, notice=300, heartbeat_index=400))
+    try:
+        yield backend
+    finally:
+        await backend.close()
+
+
+async def step(store: Store, visit: Visit, action: Action, actor: Actor, **kw: Any) -> Visit:
+    nxt = apply(visit, action, actor, time.time(), **kw)
+    assert await store.save(nxt, visit.version)
+    return nxt
+
+
+async def join(store: Store, visit_id: str, name: str, present: tuple[str, ...] = ()) -> Visit:
+    visit = await step(store, Visit(visit_id, ROOM, Role.PATIENT), Action.OPEN_LINK, Actor.GUEST)
+    joining = Joining(name, consent=True, present=present, device_check="ok")
+    return await step(store, visit, Action.JOIN, Actor.GUEST, joining=joining)
+
+
+async def all_keys(client: aioredis.Redis) -> list[str]:
+    return [key async for key in client.scan_iter(count=1000)]
+
+
+async def assert_every_key_expires(client: aioredis.Redis) -> list[str]:
+    keys = await all_keys(client)
+    assert keys
+    for key in keys:
+        assert key.startswith(DEFAULT_PREFIX), key
+        assert await client.ttl(key) > 0, f"{key} has no TTL"
+    return keys
+
+
+async def everything_stored(client: aioredis.Redis) -> list[str]:
+    """Every key name, hash field value, string value and set member in the database."""
+    found: list[str] = []
+    for key in await all_keys(client):
+        found.append(key)
+        kind = await client.type(key)
+        if kind == "hash":
+            found.extend(str(v) for v in await client.hvals(key))
+        elif kind == "string":
+            found.append(str(await client.get(key)))
+        elif kind == "zset":
+            found.extend(str(m) for m in await client.zrange(key, 0, -1))
+        else:
+            pytest.fail(f"unexpected {kind!r} at {key}")
+    return found
+
+
+async def test_every_key_expires_and_ended_visits_leave_nothing_personal(
+    store: Store, redis_client: aioredis.Redis
+) -> None:
+    completed = await join(store, "v-completed", "Kari Nordmann", present=("Liv Ledsager",))
+    paused = await join(store, "v-paused", "Ola Testesen")
+    denied = await join(store, "v-denied", "Åse Ærlig")
+    dropped = await join(store, "v-dropped", "Per Pasient")
+    keeper = await join(store, "v-keeper", "Zed Stillwaiting")
+    ids = ["v-completed", "v-paused", "v-denied", "v-dropped", "v-keeper"]
+    await store.heartbeat(ids, time.time())
+    for visit_id in ids:
+        expires = time.time() + 600
+        await store.put_session(f"s-{visit_id}", SessionRecord("guest", visit_id, ROOM, expires))
+    await store.put_session("s-clin", SessionRecord("clinician", "clin-1", "", time.time() + 900))
+    await store.set_notice(ROOM, Notice("running_late", 10, time.time()))
+
+    completed = await step(store, completed, Action.ADMIT, Actor.CLINICIAN)
+    paused = await step(store, paused, Action.ADMIT, Actor.CLINICIAN)
+    paused = await step(store, paused, Action.PAUSE, Actor.CLINICIAN)
+    dropped = await step(store, dropped, Action.DISCONNECT, Actor.SYSTEM)
+    keeper = await step(store, keeper, Action.DISCONNECT, Actor.SYSTEM)
+    keys = await assert_every_key_expires(redis_client)
+    assert len(keys) == 5 + 1 + 1 + 1 + 6 + 1  # visits, live, heartbeats, reconnecting, ...
+    assert any("Kari Nordmann" in value for value in await everything_stored(redis_client))
+
+    await step(store, completed, Action.END, Actor.CLINICIAN)
+    await step(store, paused, Action.MOVE_TO_PHONE, Actor.CLINICIAN)
+    await step(store, denied, Action.DENY, Actor.CLINICIAN, deny_reason=DenyReason.WRONG_ROOM)
+    await step(store, dropped, Action.EXPIRE, Actor.SYSTEM)
+
+    await assert_every_key_expires(redis_client)
+    for value in await everything_stored(redis_client):
+        for name in ENDED_NAMES:
+            assert name not in value
+    assert await redis_client.zrange(room_live_key(DEFAULT_PREFIX, ROOM), 0, -1) == ["v-keeper"]
+    assert await redis_client.zrange(f"{DEFAULT_PREFIX}heartbeats", 0, -1) == ["v-keeper"]
+    assert await redis_client.zrange(f"{DEFAULT_PREFIX}reconnecting", 0, -1) == ["v-keeper"]
+    assert 40 < await redis_client.ttl(visit_key(DEFAULT_PREFIX, "v-denied")) <= 50
+    assert 490 < await redis_client.ttl(visit_key(DEFAULT_PREFIX, "v-keeper")) <= 500
+
+
+async def test_expired_visit_is_pruned_from_the_room_and_reconnecting_sets(
+    store: Store, redis_client: aioredis.Redis
+) -> None:
+    visit = await join(store, "v1", "Kari Nordmann")
+    await step(store, visit, Action.DISCONNECT, Actor.SYSTEM)
+    await redis_client.delete(visit_key(DEFAULT_PREFIX, "v1"))  # as if its TTL ran out
+
+    assert await store.room_visits(ROOM) == []
+    assert await store.reconnecting_since_before(time.time() + 10) == []
+    assert await redis_client.exists(room_live_key(DEFAULT_PREFIX, ROOM)) == 0
+    assert await redis_client.exists(f"{DEFAULT_PREFIX}reconnecting") == 0
+
+
+async def test_prefix_keeps_stores_apart(redis_url: str, redis_client: aioredis.Redis) -> None:
+    one = Store.from_url(redis_url, prefix="one:")
+    two = Store.from_url(redis_url, prefix="two:")
+    try:
+        visit = await join(one, "v1", "Kari Nordmann")
+        assert await two.get("v1") is None
+        assert await two.room_visits(ROOM) == []
+        assert await one.room_visits(ROOM) == [visit]
+        assert all(key.startswith("one:") for key in await all_keys(redis_client))
+    finally:
+        await one.close()
+        await two.close()
+
+
+async def test_one_round_trip_per_save_get_and_room_visits(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    visit = await join(store, "v1", "Kari Nordmann")  # also loads the scripts
+    await store.room_visits(ROOM)
+    commands: list[str] = []
+    execute: Callable[..., Awaitable[Any]] = store.client.execute_command
+
+    async def counting(*args: Any, **options: Any) -> Any:
+        commands.append(str(args[0]))
+        return await execute(*args, **options)
+
+    monkeypatch.setattr(store.client, "execute_command", counting)
+
+    await step(store, visit, Action.ADMIT, Actor.CLINICIAN)
+    assert commands == ["EVALSHA"]
+    await store.get("v1")
+    assert commands[1:] == ["HGETALL"]
+    await store.room_visits(ROOM)
+    assert commands[2:] == ["EVALSHA"]
+
+
+def test_serialization_covers_every_visit_field() -> None:
+    names = {f.name for f in dataclasses.fields(Visit)}
+    assert set(encode_visit(Visit("v1", ROOM, Role.PATIENT))) == names
+
+
+async def test_ping_is_false_when_redis_is_unreachable() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again before use: nothing listens there
+    store = Store.from_url(f"redis://127.0.0.1:{port}/0")
+    try:
+        assert not await store.ping()
+    finally:
+        await store.close()

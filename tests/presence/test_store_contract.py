@@ -1,0 +1,316 @@
+"""One contract for every presence store: the memory backend's behaviour, checked on both."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+from lobby.machine import apply
+from lobby.model import Action, Actor, DenyReason, EndReason, Joining, Role, Visit, VisitState
+from lobby.presence.memory import MemoryPresenceStore
+from lobby.presence.redis import RedisPresenceStore
+from lobby.presence.store import Notice, PresenceStore, SessionRecord
+from lobby.presence.ttl import Ttls
+
+FAR_FUTURE = 1e12
+
+
+class Clock:
+    """Fake time for the memory backend; real time for Redis, whose TTLs run on its own clock."""
+
+    def __init__(self) -> None:
+        self.fake = 1_700_000_000.0
+        self.real = False
+
+    def __call__(self) -> float:
+        return time.time() if self.real else self.fake
+
+    async def advance(self, seconds: float) -> None:
+        if self.real:
+            await asyncio.sleep(seconds)
+        else:
+            self.fake += seconds
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def ttls() -> Ttls:
+    """Default TTLs; a test may override this fixture by parametrizing `ttls`."""
+    return Ttls()
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+async def store(
+    request: pytest.FixtureRequest, clock: Clock, ttls: Ttls
+) -> AsyncIterator[PresenceStore]:
+    """Each backend in turn, empty at start."""
+    backend: PresenceStore
+    if request.param == "memory":
+        backend = MemoryPresenceStore(ttls, clock=clock)
+    else:
+        clock.real = True
+        backend = RedisPresenceStore.from_url(request.getfixturevalue("redis_url"), ttls)
+    try:
+        yield backend
+    finally:
+        await backend.close()
+
+
+async def step(
+    store: PresenceStore,
+    visit: Visit,
+    action: Action,
+    actor: Actor,
+    now: float,
+    joining: Joining | None = None,
+) -> Visit:
+    """Apply one transition and save it with the version it was read at."""
+    nxt = apply(visit, action, actor, now, joining)
+    assert await store.save(nxt, visit.version)
+    return nxt
+
+
+async def waiting(
+    store: PresenceStore, visit_id: str, room_id: str, now: float, name: str = "Guest"
+) -> Visit:
+    """A guest who opened the link and joined the queue at `now`."""
+    visit = Visit(visit_id=visit_id, room_id=room_id, role=Role.PATIENT)
+    visit = await step(store, visit, Action.OPEN_LINK, Actor.GUEST, now - 1)
+    return await step(store, visit, Action.JOIN, Actor.GUEST, now, Joining(name, consent=True))
+
+
+async def test_first_save_needs_version_zero_and_happens_once(store: PresenceStore) -> None:
+    opened = apply(Visit("v1", "room-a", Role.PATIENT), Action.OPEN_LINK, Actor.GUEST, 1.0)
+
+    assert await store.save(opened, 0)
+    assert not await store.save(opened, 0)
+    assert await store.get("v1") == opened
+    assert await store.get("missing") is None
+
+
+async def test_stale_version_is_refused_and_changes_nothing(store: PresenceStore) -> None:
+    opened = apply(Visit("v1", "room-a", Role.PATIENT), Action.OPEN_LINK, Actor.GUEST, 1.0)
+    assert await store.save(opened, 0)
+    joined = await step(
+        store, opened, Action.JOIN, Actor.GUEST, 2.0, Joining("Kari Nordmann", consent=True)
+    )
+
+    late = apply(opened, Action.WITHDRAW, Actor.GUEST, 3.0)
+    assert not await store.save(late, opened.version)
+    assert not await store.save(late, joined.version + 5)
+    assert await store.get("v1") == joined
+    assert [v.visit_id for v in await store.room_visits("room-a")] == ["v1"]
+
+
+async def test_get_round_trips_every_field(store: PresenceStore) -> None:
+    visit = Visit(
+        visit_id="rt-1",
+        room_id="room-å",
+        role=Role.INTERPRETER,
+        appointment_start=1_700_000_000.123456789,
+        appointment_end=0.1 + 0.2,
+    )
+    visit = await step(store, visit, Action.OPEN_LINK, Actor.GUEST, 1e-7)
+    assert await store.get("rt-1") == visit
+    joining = Joining(
+        display_name='Åse "Q" O\'Neil, 😀',
+        consent=True,
+        present=("Bob Companion", "Tolk Ærlig", "", '["json"]'),
+        device_check="camera-ok",
+    )
+    visit = await step(store, visit, Action.JOIN, Actor.GUEST, 1_700_000_001.0000002, joining)
+    visit = await step(store, visit, Action.CHECK_IDENTITY, Actor.CLINICIAN, 1_700_000_002.5)
+    visit = await step(store, visit, Action.DISCONNECT, Actor.SYSTEM, 1_700_000_003.25)
+    assert visit.reconnecting and visit.identity_checked and visit.end_reason is None
+
+    stored = await store.get("rt-1")
+    assert stored == visit
+    assert stored is not None and isinstance(stored.present, tuple)
+
+    ended = await step(store, visit, Action.LEAVE, Actor.GUEST, 1_700_000_004.0)
+    assert await store.get("rt-1") == ended
+    assert ended.end_reason is EndReason.LEFT and ended.waiting_since is None
+
+    denied = await waiting(store, "rt-2", "room-å", 5.0)
+    denied = apply(denied, Action.DENY, Actor.CLINICIAN, 6.0, deny_reason=DenyReason.RESCHEDULE)
+    assert await store.save(denied, denied.version - 1)
+    assert await store.get("rt-2") == denied
+    assert denied.detail == DenyReason.RESCHEDULE.value
+
+
+async def test_room_visits_lists_live_visits_of_the_room_in_arrival_order(
+    store: PresenceStore,
+) -> None:
+    await waiting(store, "late", "room-a", 30.0)
+    early = await waiting(store, "early", "room-a", 10.0)
+    await waiting(store, "tie-b", "room-a", 15.0)
+    await waiting(store, "tie-a", "room-a", 15.0)
+    await waiting(store, "elsewhere", "room-b", 5.0)
+    in_call = await step(store, early, Action.ADMIT, Actor.CLINICIAN, 40.0)
+    paused = await waiting(store, "paused", "room-a", 20.0)
+    paused = await step(store, paused, Action.ADMIT, Actor.CLINICIAN, 41.0)
+    await step(store, paused, Action.PAUSE, Actor.CLINICIAN, 42.0)
+    checking = Visit("checking", "room-a", Role.PATIENT)
+    await step(store, checking, Action.OPEN_LINK, Actor.GUEST, 1.0)
+    gone = await waiting(store, "gone", "room-a", 12.0)
+    await step(store, gone, Action.LEAVE, Actor.GUEST, 13.0)
+
+    listed = await store.room_visits("room-a")
+
+    assert [v.visit_id for v in listed] == ["early", "tie-a", "tie-b", "paused", "late"]
+    assert listed[0] == in_call
+    assert [v.state for v in listed] == [
+        VisitState.IN_CALL,
+        VisitState.WAITING,
+        VisitState.WAITING,
+        VisitState.PAUSED,
+        VisitState.WAITING,
+    ]
+    assert [v.visit_id for v in await store.room_visits("room-b")] == ["elsewhere"]
+    assert await store.room_visits("room-empty") == []
+
+
+async def test_sent_back_guest_queues_again_at_the_end(store: PresenceStore) -> None:
+    first = await waiting(store, "first", "room-a", 10.0)
+    await waiting(store, "second", "room-a", 20.0)
+    first = await step(store, first, Action.ADMIT, Actor.CLINICIAN, 30.0)
+    await step(store, first, Action.SEND_BACK, Actor.CLINICIAN, 40.0)
+
+    assert [v.visit_id for v in await store.room_visits("room-a")] == ["second", "first"]
+
+
+async def test_ended_visit_leaves_every_index(store: PresenceStore) -> None:
+    visit = await waiting(store, "v1", "room-a", 10.0, name="Ola Nordmann")
+    other = await waiting(store, "v2", "room-a", 11.0)
+    await store.heartbeat(["v1", "v2"], 12.0)
+    visit = await step(store, visit, Action.DISCONNECT, Actor.SYSTEM, 13.0)
+    await step(store, other, Action.DISCONNECT, Actor.SYSTEM, 13.0)
+    assert sorted(await store.reconnecting_since_before(FAR_FUTURE)) == ["v1", "v2"]
+
+    ended = await step(store, visit, Action.REMOVE, Actor.CLINICIAN, 14.0)
+
+    assert [v.visit_id for v in await store.room_visits("room-a")] == ["v2"]
+    assert await store.stale(FAR_FUTURE) == ["v2"]
+    assert await store.reconnecting_since_before(FAR_FUTURE) == ["v2"]
+    tombstone = await store.get("v1")
+    assert tombstone == ended
+    assert tombstone is not None
+    assert tombstone.state is VisitState.ENDED and tombstone.end_reason is EndReason.REMOVED
+    assert tombstone.display_name == "" and not tombstone.reconnecting
+
+
+async def test_heartbeats_stale_and_forget(store: PresenceStore) -> None:
+    await store.heartbeat([], 1.0)
+    assert await store.stale(FAR_FUTURE) == []
+
+    await store.heartbeat(["a", "b"], 100.0)
+    await store.heartbeat(["c"], 200.0)
+    assert sorted(await store.stale(150.0)) == ["a", "b"]
+    assert await store.stale(100.0) == []
+
+    await store.heartbeat(["a"], 300.0)
+    assert sorted(await store.stale(250.0)) == ["b", "c"]
+    await store.forget_heartbeat("b")
+    await store.forget_heartbeat("never-seen")
+    assert await store.stale(250.0) == ["c"]
+    assert sorted(await store.stale(FAR_FUTURE)) == ["a", "c"]
+
+
+async def test_reconnecting_since_before(store: PresenceStore) -> None:
+    first = await waiting(store, "first", "room-a", 10.0)
+    second = await waiting(store, "second", "room-b", 11.0)
+    assert await store.reconnecting_since_before(FAR_FUTURE) == []
+
+    first = await step(store, first, Action.DISCONNECT, Actor.SYSTEM, 100.0)
+    await step(store, second, Action.DISCONNECT, Actor.SYSTEM, 200.0)
+    assert await store.reconnecting_since_before(150.0) == ["first"]
+    assert await store.reconnecting_since_before(100.0) == []
+
+    await step(store, first, Action.RECONNECT, Actor.GUEST, 300.0)
+    assert await store.reconnecting_since_before(FAR_FUTURE) == ["second"]
+
+
+async def test_sessions(store: PresenceStore, clock: Clock) -> None:
+    guest = SessionRecord("guest", "visit-1", "room-a", clock() + 3600)
+    clinician = SessionRecord("clinician", "clin-1", "", clock() + 60.5)
+    await store.put_session("s-guest", guest)
+    await store.put_session("s-clin", clinician)
+
+    assert await store.get_session("s-guest") == guest
+    assert await store.get_session("s-clin") == clinician
+    assert await store.get_session("s-none") is None
+
+    await store.delete_session("s-guest")
+    await store.delete_session("s-none")
+    assert await store.get_session("s-guest") is None
+    assert await store.get_session("s-clin") == clinician
+
+
+async def test_session_already_expired_is_not_kept(store: PresenceStore, clock: Clock) -> None:
+    await store.put_session("s-old", SessionRecord("guest", "visit-1", "room-a", clock() - 1))
+    assert await store.get_session("s-old") is None
+
+
+async def test_notices(store: PresenceStore) -> None:
+    assert await store.get_notice("room-a") is None
+    await store.set_notice("room-a", Notice("running_late", 15, 1_700_000_000.5))
+    await store.set_notice("room-a", Notice("running_late", 20, 1_700_000_060.25))
+
+    assert await store.get_notice("room-a") == Notice("running_late", 20, 1_700_000_060.25)
+    assert await store.get_notice("room-b") is None
+
+
+async def test_ping(store: PresenceStore) -> None:
+    assert await store.ping()
+
+
+@pytest.mark.parametrize("ttls", [Ttls(visit=1, ended=1, notice=1, heartbeat_index=1)])
+async def test_everything_expires(store: PresenceStore, clock: Clock) -> None:
+    live = await waiting(store, "live", "room-a", 10.0)
+    await step(store, live, Action.DISCONNECT, Actor.SYSTEM, 11.0)
+    gone = await waiting(store, "gone", "room-a", 12.0)
+    await step(store, gone, Action.LEAVE, Actor.GUEST, 13.0)
+    await store.put_session("s1", SessionRecord("guest", "live", "room-a", clock() + 1))
+    await store.set_notice("room-a", Notice("running_late", 5, 1.0))
+    assert await store.reconnecting_since_before(FAR_FUTURE) == ["live"]
+
+    await clock.advance(1.2)
+
+    assert await store.get("live") is None
+    assert await store.get("gone") is None
+    assert await store.room_visits("room-a") == []
+    assert await store.reconnecting_since_before(FAR_FUTURE) == []
+    assert await store.get_session("s1") is None
+    assert await store.get_notice("room-a") is None
+    fresh = apply(Visit("live", "room-a", Role.PATIENT), Action.OPEN_LINK, Actor.GUEST, 20.0)
+    assert await store.save(fresh, 0)
+
+
+async def test_concurrent_admits_have_exactly_one_winner(store: PresenceStore) -> None:
+    visit = await waiting(store, "race", "room-a", 10.0)
+    attempts = 100
+    barrier = asyncio.Barrier(attempts)
+
+    async def admit(i: int) -> bool:
+        current = await store.get("race")
+        assert current is not None and current.state is VisitState.WAITING
+        admitted = apply(current, Action.ADMIT, Actor.CLINICIAN, 100.0 + i)
+        await barrier.wait()  # every attempt has read the waiting visit before any writes
+        return await store.save(admitted, current.version)
+
+    async with asyncio.timeout(10):
+        results = await asyncio.gather(*(admit(i) for i in range(attempts)))
+
+    assert results.count(True) == 1
+    stored = await store.get("race")
+    assert stored is not None
+    assert stored.state is VisitState.IN_CALL
+    assert stored.version == visit.version + 1
+    assert stored.changed_at == 100.0 + results.index(True)
