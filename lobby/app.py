@@ -19,6 +19,7 @@ from lobby.http.headers import security_headers
 from lobby.keys import CONNECTIONS, DIRECTORY, FEED, SERVICE, SETTINGS, SIO, STORE
 from lobby.presence.memory import MemoryPresenceStore
 from lobby.presence.store import PresenceStore
+from lobby.pubsub import OwnedRedisManager
 from lobby.realtime import (
     CLINICIAN_NS,
     ClinicianNamespace,
@@ -83,7 +84,7 @@ def _store(settings: Settings) -> PresenceStore:
 def _manager(settings: Settings) -> socketio.AsyncManager:
     if not settings.redis_url:
         return socketio.AsyncManager()
-    return socketio.AsyncRedisManager(settings.redis_url, channel=settings.redis_channel)
+    return OwnedRedisManager(settings.redis_url, channel=settings.redis_channel)
 
 
 def _lobby_emitter(sio: socketio.AsyncServer):  # type: ignore[no-untyped-def]
@@ -95,13 +96,12 @@ def _lobby_emitter(sio: socketio.AsyncServer):  # type: ignore[no-untyped-def]
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     yield
+    await app[CONNECTIONS].drained(timeout=5.0)
     await app[FEED].close()
     await app[SIO].shutdown()
-    manager_task = getattr(app[SIO].manager, "thread", None)
-    if isinstance(manager_task, asyncio.Task):
-        manager_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await manager_task
+    manager = app[SIO].manager
+    if isinstance(manager, OwnedRedisManager):
+        await manager.close()
     await app[STORE].close()
     app[DIRECTORY].close()
 
@@ -131,6 +131,7 @@ async def _disconnect_clients(app: web.Application) -> None:
     for sid in list(sio.eio.sockets):
         with contextlib.suppress(Exception):
             await sio.eio.disconnect(sid)
+    await app[CONNECTIONS].drained(timeout=5.0)
 
 
 def instance_id(settings: Settings) -> str:

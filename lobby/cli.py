@@ -32,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        settings = Settings.from_env(**_overrides(args))
+        settings = Settings.from_env(overrides=_overrides(args))
     except ValueError as exc:
         print(f"venterom: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -58,8 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--redis-url", help="Redis for presence; empty: in-memory store")
     serve.add_argument("--data-dir", help="folder for the directory database and secret")
     serve.add_argument("--public-url", help="base URL used in invitation links")
-    serve.add_argument("--demo", action="store_true", default=None,
-                       help="create a demo clinician, room and invitation and print them")
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        default=None,
+        help="create a demo clinician, room and invitation and print them",
+    )
     serve.set_defaults(run=_serve)
 
     clinician = commands.add_parser("clinician", help="manage clinicians")
@@ -67,8 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     add = clinician_commands.add_parser("add", help="add a clinician account")
     add.add_argument("username")
     add.add_argument("--name", default="", help="name shown to patients")
-    add.add_argument("--password-stdin", action="store_true",
-                     help="read the password from standard input instead of prompting")
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input instead of prompting",
+    )
     add.add_argument("--data-dir")
     add.set_defaults(run=_clinician_add)
 
@@ -76,8 +83,12 @@ def _parser() -> argparse.ArgumentParser:
     room_commands = room.add_subparsers(title="room commands", required=True)
     create = room_commands.add_parser("create", help="create a room owned by clinicians")
     create.add_argument("name")
-    create.add_argument("--owner", action="append", required=True,
-                        help="username of an owning clinician (repeatable)")
+    create.add_argument(
+        "--owner",
+        action="append",
+        required=True,
+        help="username of an owning clinician (repeatable)",
+    )
     create.add_argument("--clinic-name", default="")
     create.add_argument("--clinic-phone", default="")
     create.add_argument("--support-phone", default="")
@@ -119,8 +130,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             f"  invitation link (open in another browser): {demo.link}\n",
             flush=True,
         )
-    web.run_app(app, host=settings.host, port=settings.port, print=None,
-                access_log=None)
+    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
     return 0
 
 
@@ -143,9 +153,13 @@ def _room_create(args: argparse.Namespace, settings: Settings) -> int:
             if clinician is None:
                 raise DirectoryError(f"no clinician named {username!r}")
             owners.append(clinician.clinician_id)
-        room = directory.create_room(args.name, owners, clinic_name=args.clinic_name,
-                                     clinic_phone=args.clinic_phone,
-                                     support_phone=args.support_phone)
+        room = directory.create_room(
+            args.name,
+            owners,
+            clinic_name=args.clinic_name,
+            clinic_phone=args.clinic_phone,
+            support_phone=args.support_phone,
+        )
     print(room.room_id)
     return 0
 
@@ -155,8 +169,15 @@ def _invite(args: argparse.Namespace, settings: Settings) -> int:
     if not 1 <= args.minutes <= 24 * 60:
         raise ValueError("--minutes must be between 1 and 1440")
     with _directory(settings) as directory:
-        issued = invite(directory, settings, server_secret(settings), args.room_id,
-                        Role(args.role), start, start + args.minutes * 60)
+        issued = invite(
+            directory,
+            settings,
+            server_secret(settings),
+            args.room_id,
+            Role(args.role),
+            start,
+            start + args.minutes * 60,
+        )
     print(issued.link)
     return 0
 

@@ -31,9 +31,16 @@ def seed(directory: Directory, settings: Settings, secret: str) -> DemoLogin:
     else:
         directory.set_password(clinician.clinician_id, hash_password(password))
     rooms = directory.rooms_of(clinician.clinician_id)
-    room = rooms[0] if rooms else directory.create_room(
-        DEMO_ROOM, [clinician.clinician_id], clinic_name="Demo DPS, poliklinikken",
-        clinic_phone="+47 51 00 00 00", support_phone="+47 51 00 00 01",
+    room = (
+        rooms[0]
+        if rooms
+        else directory.create_room(
+            DEMO_ROOM,
+            [clinician.clinician_id],
+            clinic_name="Demo DPS, poliklinikken",
+            clinic_phone="+47 51 00 00 00",
+            support_phone="+47 51 00 00 01",
+        )
     )
     now = time.time()
     issued = invite(directory, settings, secret, room.room_id, Role.PATIENT, now, now + 1800)

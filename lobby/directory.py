@@ -108,13 +108,20 @@ class Directory:
         username = username.strip().lower()
         if not username or len(username) > 64:
             raise DirectoryError("username must have 1 to 64 characters")
-        clinician = Clinician(new_id("c"), username, display_name.strip() or username, password_hash)
+        clinician = Clinician(
+            new_id("c"), username, display_name.strip() or username, password_hash
+        )
         try:
             with self._transaction() as db:
                 db.execute(
                     "INSERT INTO clinicians VALUES (?, ?, ?, ?, ?)",
-                    (clinician.clinician_id, username, password_hash, clinician.display_name,
-                     time.time()),
+                    (
+                        clinician.clinician_id,
+                        username,
+                        password_hash,
+                        clinician.display_name,
+                        time.time(),
+                    ),
                 )
         except sqlite3.IntegrityError as exc:
             raise DirectoryError(f"username {username!r} is taken") from exc
@@ -122,8 +129,10 @@ class Directory:
 
     def set_password(self, clinician_id: str, password_hash: str) -> None:
         with self._transaction() as db:
-            db.execute("UPDATE clinicians SET password_hash = ? WHERE id = ?",
-                       (password_hash, clinician_id))
+            db.execute(
+                "UPDATE clinicians SET password_hash = ? WHERE id = ?",
+                (password_hash, clinician_id),
+            )
 
     def clinician_by_username(self, username: str) -> Clinician | None:
         row = self._db.execute(
@@ -135,8 +144,15 @@ class Directory:
         row = self._db.execute("SELECT * FROM clinicians WHERE id = ?", (clinician_id,)).fetchone()
         return _clinician(row) if row else None
 
-    def create_room(self, name: str, owner_ids: list[str], *, clinic_name: str = "",
-                    clinic_phone: str = "", support_phone: str = "") -> Room:
+    def create_room(
+        self,
+        name: str,
+        owner_ids: list[str],
+        *,
+        clinic_name: str = "",
+        clinic_phone: str = "",
+        support_phone: str = "",
+    ) -> Room:
         if not name.strip():
             raise DirectoryError("a room needs a name")
         room = Room(new_id("r"), name.strip(), clinic_name, clinic_phone, support_phone)
@@ -144,8 +160,14 @@ class Directory:
             with self._transaction() as db:
                 db.execute(
                     "INSERT INTO rooms VALUES (?, ?, ?, ?, ?, ?)",
-                    (room.room_id, room.name, clinic_name, clinic_phone, support_phone,
-                     time.time()),
+                    (
+                        room.room_id,
+                        room.name,
+                        clinic_name,
+                        clinic_phone,
+                        support_phone,
+                        time.time(),
+                    ),
                 )
                 db.executemany(
                     "INSERT INTO room_owners VALUES (?, ?)",
@@ -204,8 +226,9 @@ def _clinician(row: sqlite3.Row) -> Clinician:
 
 
 def _room(row: sqlite3.Row) -> Room:
-    return Room(row["id"], row["name"], row["clinic_name"], row["clinic_phone"],
-                row["support_phone"])
+    return Room(
+        row["id"], row["name"], row["clinic_name"], row["clinic_phone"], row["support_phone"]
+    )
 
 
 def _visit(row: sqlite3.Row) -> ScheduledVisit:

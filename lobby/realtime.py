@@ -7,6 +7,8 @@ service, and answer every event with an acknowledgement `{"ok": true, ...}` or
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import logging
 from collections import defaultdict
@@ -85,6 +87,17 @@ class LocalConnections:
     def __init__(self) -> None:
         self._guests: dict[str, set[str]] = defaultdict(set)
         self.clinicians: set[str] = set()
+        self.in_flight = 0
+        self.idle = asyncio.Event()
+
+    async def drained(self, timeout: float) -> None:
+        """Wait (bounded) until no socket handler is running."""
+        while self.in_flight:
+            self.idle.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.idle.wait(), timeout)
+                continue
+            return
 
     def add_guest(self, visit_id: str, sid: str) -> None:
         self._guests[visit_id].add(sid)
@@ -107,6 +120,30 @@ class LocalConnections:
         return visit_id in self._guests
 
 
+class AckingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
+    """A namespace that answers unknown events with an error instead of silence, and counts
+    handlers in flight so that shutdown can wait for them before closing the store."""
+
+    refused_events: frozenset[str] = frozenset()
+    """Events that exist for the other kind of user: answered `not_permitted`."""
+
+    def __init__(self, namespace: str, connections: LocalConnections) -> None:
+        super().__init__(namespace)
+        self.connections = connections
+
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        if event not in {"connect", "disconnect"} and not hasattr(self, f"on_{event}"):
+            code = "not_permitted" if event in self.refused_events else "unknown_event"
+            return {"ok": False, "error": code, "message": f"{event} is not available here"}
+        self.connections.in_flight += 1
+        try:
+            return await super().trigger_event(event, *args)
+        finally:
+            self.connections.in_flight -= 1
+            if not self.connections.in_flight:
+                self.connections.idle.set()
+
+
 class SocketPublisher:
     """Implements `service.Publisher` over socket.io (reaching every instance via the manager)."""
 
@@ -115,8 +152,9 @@ class SocketPublisher:
         self._feed = feed
 
     async def visit_changed(self, before: Visit | None, after: Visit) -> None:
-        await self._sio.emit("visit", guest_view(after), room=visit_room(after.visit_id),
-                             namespace=GUEST_NS)
+        await self._sio.emit(
+            "visit", guest_view(after), room=visit_room(after.visit_id), namespace=GUEST_NS
+        )
         self._feed.touch(after.room_id)
 
     async def notice_sent(self, room_id: str, notice: Notice, visit_ids: list[str]) -> None:
@@ -126,17 +164,16 @@ class SocketPublisher:
         self._feed.touch(room_id)
 
 
-class GuestNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
+class GuestNamespace(AckingNamespace):
     def __init__(self, service: LobbyService, connections: LocalConnections) -> None:
-        super().__init__(GUEST_NS)
+        super().__init__(GUEST_NS, connections)
         self.service = service
-        self.connections = connections
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
         try:
             record = await self.service.session(cookie(environ, GUEST_COOKIE), "guest")
         except LobbyError as exc:
-            raise socketio.exceptions.ConnectionRefusedError({"code": exc.code}) from None
+            raise socketio.exceptions.ConnectionRefusedError(exc.code) from None
         visit_id = record.subject
         await self.save_session(sid, {"visit_id": visit_id, "room_id": record.room_id})
         await self.enter_room(sid, visit_room(visit_id))
@@ -144,7 +181,7 @@ class GuestNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         try:
             visit = await self.service.guest_connected(visit_id)
         except LobbyError as exc:
-            raise socketio.exceptions.ConnectionRefusedError({"code": exc.code}) from None
+            raise socketio.exceptions.ConnectionRefusedError(exc.code) from None
         await self.emit("visit", guest_view(visit), to=sid)
         notice = await self.service.current_notice(record.room_id)
         if notice is not None and visit.state is VisitState.WAITING:
@@ -190,13 +227,20 @@ CLINICIAN_VISIT_ACTIONS = {
 }
 
 
-class ClinicianNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
-    def __init__(self, service: LobbyService, feed: LobbyFeed,
-                 connections: LocalConnections) -> None:
-        super().__init__(CLINICIAN_NS)
+GuestNamespace.refused_events = frozenset(
+    {*CLINICIAN_VISIT_ACTIONS, "admit_all", "deny", "notice", "lobby"}
+)
+
+
+class ClinicianNamespace(AckingNamespace):
+    refused_events = frozenset({"join", "leave", "withdraw", "request_pause"})
+
+    def __init__(
+        self, service: LobbyService, feed: LobbyFeed, connections: LocalConnections
+    ) -> None:
+        super().__init__(CLINICIAN_NS, connections)
         self.service = service
         self.feed = feed
-        self.connections = connections
         for event, action in CLINICIAN_VISIT_ACTIONS.items():
             setattr(self, f"on_{event}", self._visit_action(action))
 
@@ -204,7 +248,7 @@ class ClinicianNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         try:
             record = await self.service.session(cookie(environ, CLINICIAN_COOKIE), "clinician")
         except LobbyError as exc:
-            raise socketio.exceptions.ConnectionRefusedError({"code": exc.code}) from None
+            raise socketio.exceptions.ConnectionRefusedError(exc.code) from None
         await self.save_session(sid, {"clinician_id": record.subject})
         self.connections.clinicians.add(sid)
         rooms = self.service.rooms(record.subject)
@@ -246,8 +290,9 @@ class ClinicianNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         @acked
         async def handler(self: ClinicianNamespace, sid: str, data: object) -> Ack:
             ref = parse_visit_ref(data)
-            visit = await self.service.clinician_act(await self._clinician(sid), ref.visit_id,
-                                                     action)
+            visit = await self.service.clinician_act(
+                await self._clinician(sid), ref.visit_id, action
+            )
             return {"visit": lobby_entry(visit)}
 
         return functools.partial(handler, self)

@@ -18,8 +18,15 @@ class IssuedInvitation:
     expires_at: float
 
 
-def invite(directory: Directory, settings: Settings, secret: str, room_id: str, role: Role,
-           start: float, end: float) -> IssuedInvitation:
+def invite(
+    directory: Directory,
+    settings: Settings,
+    secret: str,
+    room_id: str,
+    role: Role,
+    start: float,
+    end: float,
+) -> IssuedInvitation:
     """Schedule a visit and sign its invitation, valid around the appointment window."""
     visit = directory.schedule_visit(room_id, role, start, end)
     invitation = invites.Invitation(
@@ -32,5 +39,6 @@ def invite(directory: Directory, settings: Settings, secret: str, room_id: str, 
         appointment_end=end,
     )
     token = invites.sign(invitation, secret)
-    return IssuedInvitation(visit, token, invites.link(settings.base_url, token),
-                            invitation.expires_at)
+    return IssuedInvitation(
+        visit, token, invites.link(settings.base_url, token), invitation.expires_at
+    )

@@ -106,8 +106,9 @@ class LobbyService:
         )
         visit = await self._open(fresh)
         now = self.clock()
-        record = SessionRecord("guest", visit.visit_id, room.room_id,
-                               now + self.policy.guest_session_ttl)
+        record = SessionRecord(
+            "guest", visit.visit_id, room.room_id, now + self.policy.guest_session_ttl
+        )
         session_id = new_secret()
         await self.store.put_session(session_id, record)
         return GuestEntry(session_id, record, visit, room)
@@ -116,8 +117,9 @@ class LobbyService:
         # argon2id takes tens of milliseconds of CPU: keep it off the event loop.
         loop = asyncio.get_running_loop()
         clinician_id = await loop.run_in_executor(None, self._check_password, username, password)
-        record = SessionRecord("clinician", clinician_id, "",
-                               self.clock() + self.policy.clinician_session_ttl)
+        record = SessionRecord(
+            "clinician", clinician_id, "", self.clock() + self.policy.clinician_session_ttl
+        )
         session_id = new_secret()
         await self.store.put_session(session_id, record)
         return session_id, record
@@ -147,7 +149,9 @@ class LobbyService:
             raise NotFound("visit not found")
         return visit
 
-    async def guest_act(self, visit_id: str, action: Action, joining: Joining | None = None) -> Visit:
+    async def guest_act(
+        self, visit_id: str, action: Action, joining: Joining | None = None
+    ) -> Visit:
         return await self._transition(visit_id, action, Actor.GUEST, joining=joining)
 
     async def guest_connected(self, visit_id: str) -> Visit:
@@ -194,8 +198,9 @@ class LobbyService:
         admitted = []
         for visit in await self.store.room_visits(room_id):
             if visit.state is VisitState.WAITING:
-                result = await self._transition_quietly(visit.visit_id, Action.ADMIT,
-                                                        Actor.CLINICIAN)
+                result = await self._transition_quietly(
+                    visit.visit_id, Action.ADMIT, Actor.CLINICIAN
+                )
                 if result is not None:
                     admitted.append(result)
         return admitted
@@ -214,8 +219,10 @@ class LobbyService:
             if v.state is VisitState.WAITING
         ]
         await self.publisher.notice_sent(request.room_id, notice, waiting)
-        log.info("notice sent", extra={"room": request.room_id, "code": notice.code,
-                                       "recipients": len(waiting)})
+        log.info(
+            "notice sent",
+            extra={"room": request.room_id, "code": notice.code, "recipients": len(waiting)},
+        )
         return notice
 
     async def current_notice(self, room_id: str) -> Notice | None:
@@ -277,7 +284,9 @@ class LobbyService:
                 return after
         raise Conflict("visit changed too often; try again")
 
-    async def _transition_quietly(self, visit_id: str, action: Action, actor: Actor) -> Visit | None:
+    async def _transition_quietly(
+        self, visit_id: str, action: Action, actor: Actor
+    ) -> Visit | None:
         """A system or bulk transition that may lose a race; losing is not an error."""
         try:
             return await self._transition(visit_id, action, actor)

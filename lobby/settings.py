@@ -61,7 +61,9 @@ class Settings:
         return self.database or str(self.data_dir / "venterom.db")
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, overrides: Mapping[str, object] | None = None
+    ) -> Settings:
         """Build settings from `VENTEROM_<FIELD>` variables; `overrides` (CLI flags) win."""
         env = os.environ if env is None else env
         values: dict[str, object] = {}
@@ -69,7 +71,7 @@ class Settings:
             raw = env.get(ENV_PREFIX + f.name.upper())
             if raw is not None:
                 values[f.name] = _parse(f.type, raw, f.name)
-        values.update({k: v for k, v in overrides.items() if v is not None})
+        values.update({k: v for k, v in (overrides or {}).items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 
 

@@ -126,6 +126,7 @@ def guest_view(visit: Visit) -> dict[str, Any]:
         "role": visit.role.value,
         "state": visit.state.value,
         "end_reason": visit.end_reason.value if visit.end_reason else None,
+        "detail": visit.detail,
         "reconnecting": visit.reconnecting,
         "display_name": visit.display_name,
         "waiting_since": visit.waiting_since,

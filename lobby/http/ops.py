@@ -17,5 +17,6 @@ async def healthz(request: web.Request) -> web.Response:
 @routes.get("/readyz")
 async def readyz(request: web.Request) -> web.Response:
     ready = await request.app[STORE].ping()
-    return web.json_response({"status": "ok" if ready else "unavailable", "store": ready},
-                             status=200 if ready else 503)
+    return web.json_response(
+        {"status": "ok" if ready else "unavailable", "store": ready}, status=200 if ready else 503
+    )

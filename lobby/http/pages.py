@@ -29,8 +29,6 @@ def setup(app: web.Application) -> None:
 
 def _page(file: Path):  # type: ignore[no-untyped-def]
     async def handler(request: web.Request) -> web.StreamResponse:
-        if not file.exists():
-            raise web.HTTPNotFound(text="This page is not built yet.")
         return web.FileResponse(file, headers={"Cache-Control": "no-cache"})
 
     return handler

@@ -34,8 +34,9 @@ async def open_guest_session(request: web.Request) -> web.Response:
         raise InvalidPayload("token is missing")
     entry = await request.app[SERVICE].open_link(token)
     response = web.json_response(await _guest_state(request, entry.visit.visit_id))
-    _set_cookie(request, response, GUEST_COOKIE, entry.session_id,
-                request.app[SETTINGS].guest_session_ttl)
+    _set_cookie(
+        request, response, GUEST_COOKIE, entry.session_id, request.app[SETTINGS].guest_session_ttl
+    )
     return response
 
 
@@ -63,8 +64,9 @@ async def login(request: web.Request) -> web.Response:
         raise InvalidPayload("username and password are needed")
     session_id, record = await request.app[SERVICE].login(username, password)
     response = web.json_response(_me(request, record.subject))
-    _set_cookie(request, response, CLINICIAN_COOKIE, session_id,
-                request.app[SETTINGS].clinician_session_ttl)
+    _set_cookie(
+        request, response, CLINICIAN_COOKIE, session_id, request.app[SETTINGS].clinician_session_ttl
+    )
     return response
 
 
@@ -105,9 +107,15 @@ def _me(request: web.Request, clinician_id: str) -> dict[str, Any]:
     }
 
 
-def _set_cookie(request: web.Request, response: web.Response, name: str, value: str,
-                max_age: int) -> None:
+def _set_cookie(
+    request: web.Request, response: web.Response, name: str, value: str, max_age: int
+) -> None:
     response.set_cookie(
-        name, value, max_age=max_age, path="/", httponly=True, samesite="Strict",
+        name,
+        value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="Strict",
         secure=request.app[SETTINGS].secure_cookies,
     )

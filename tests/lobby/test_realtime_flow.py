@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+from tests.fixtures.servers import JOIN_DETAILS as JOIN
 from tests.fixtures.servers import Harness, lobby_with, visit_in
-
-JOIN = {"display_name": "Kari Nordmann", "consent": True, "present": ["Ola (husband)"],
-        "device_check": "passed"}
 
 
 async def test_guest_joins_clinician_sees_admits_guest_notified(harness: Harness) -> None:
@@ -29,3 +27,83 @@ async def test_guest_joins_clinician_sees_admits_guest_notified(harness: Harness
     ack = await clinician.call("admit", {"visit_id": entry["visit_id"]})
     assert ack["ok"], ack
     await guest.wait_for("visit", visit_in("in_call"))
+
+
+async def _waiting_guest(harness: Harness, server, room: str, name: str = "Kari Nordmann"):  # type: ignore[no-untyped-def]
+    guest = await harness.guest(server, harness.invite(room))
+    ack = await guest.call("join", {**JOIN, "display_name": name})
+    assert ack["ok"], ack
+    return guest, ack["visit"]["visit_id"]
+
+
+async def test_deny_ends_the_visit_with_the_reason(harness: Harness) -> None:
+    server = await harness.server()
+    room = harness.room(harness.clinician("doctor"))
+    clinician = await harness.clinician_client(server, "doctor")
+    guest, visit_id = await _waiting_guest(harness, server, room)
+
+    ack = await clinician.call("deny", {"visit_id": visit_id, "reason": "reschedule"})
+    assert ack["ok"], ack
+    ended = await guest.wait_for("visit", visit_in("ended"))
+    assert (ended["end_reason"], ended["detail"]) == ("denied", "reschedule")
+    assert ended["display_name"] == ""
+    await clinician.wait_for("lobby", lobby_with(room, 0))
+    refused = await clinician.call("deny", {"visit_id": visit_id, "reason": "made_up"})
+    assert refused == {"ok": False, "error": "invalid_payload", "message": refused["message"]}
+
+
+async def test_admit_all_admits_every_waiting_guest_of_the_room_only(harness: Harness) -> None:
+    server = await harness.server()
+    doctor = harness.clinician("doctor")
+    room, other_room = harness.room(doctor), harness.room(doctor, name="Other")
+    clinician = await harness.clinician_client(server, "doctor")
+    first, _ = await _waiting_guest(harness, server, room, "Patient One")
+    second, _ = await _waiting_guest(harness, server, room, "Companion Two")
+    elsewhere, _ = await _waiting_guest(harness, server, other_room, "Someone Else")
+    await clinician.wait_for("lobby", lobby_with(room, 2))
+
+    ack = await clinician.call("admit_all", {"room_id": room})
+    assert ack["ok"] and len(ack["admitted"]) == 2
+    await first.wait_for("visit", visit_in("in_call"))
+    await second.wait_for("visit", visit_in("in_call"))
+    lobby = await clinician.wait_for(
+        "lobby", lambda p: p["room_id"] == room and {v["state"] for v in p["visits"]} == {"in_call"}
+    )
+    assert len(lobby["visits"]) == 2
+    assert [v["state"] for v in elsewhere.received("visit")][-1] == "waiting"
+
+
+async def test_notice_reaches_waiting_guests_and_greets_late_arrivals(harness: Harness) -> None:
+    server = await harness.server()
+    room = harness.room(harness.clinician("doctor"))
+    clinician = await harness.clinician_client(server, "doctor")
+    guest, _ = await _waiting_guest(harness, server, room)
+
+    ack = await clinician.call("notice", {"room_id": room, "code": "running_late", "minutes": 10})
+    assert ack["ok"], ack
+    notice = await guest.wait_for("notice")
+    assert (notice["code"], notice["minutes"]) == ("running_late", 10)
+
+    late, _ = await _waiting_guest(harness, server, room, "Late Arrival")
+    await late.close()
+    again = await harness.guest(server, harness.invite(room))
+    assert again.received("notice") == []  # not waiting yet: no notice
+    bad = await clinician.call("notice", {"room_id": room, "code": "running_late", "minutes": 500})
+    assert bad["error"] == "invalid_payload"
+    free_text = await clinician.call("notice", {"room_id": room, "code": "Come in now!"})
+    assert free_text["error"] == "invalid_payload"
+
+
+async def test_leave_and_withdraw_end_the_visit_and_empty_the_lobby(harness: Harness) -> None:
+    server = await harness.server()
+    room = harness.room(harness.clinician("doctor"))
+    clinician = await harness.clinician_client(server, "doctor")
+    leaver, _ = await _waiting_guest(harness, server, room, "Leaver")
+    withdrawer, _ = await _waiting_guest(harness, server, room, "Withdrawer")
+    await clinician.wait_for("lobby", lobby_with(room, 2))
+
+    assert (await leaver.call("leave"))["visit"]["end_reason"] == "left"
+    assert (await withdrawer.call("withdraw"))["visit"]["end_reason"] == "withdrawn"
+    await clinician.wait_for("lobby", lobby_with(room, 0))
+    again = await leaver.call("leave")
+    assert (again["ok"], again["error"]) == (False, "invalid_transition")

@@ -1,0 +1,109 @@
+"""The operations summary behind the /ops page: counts and durations, never names.
+
+Per room of the signed-in clinician: guests waiting, in a call, paused and reconnecting,
+and wait-time percentiles of those waiting now; for this instance: store health,
+connected sockets and echo sessions.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import time
+from typing import Any
+
+from aiohttp import web
+
+from lobby import keys
+from lobby.directory import Room
+from lobby.keys import CONNECTIONS, SERVICE, SETTINGS, STORE
+from lobby.model import Visit, VisitState
+from lobby.realtime import CLINICIAN_COOKIE
+from lobby.service import LobbyService
+
+routes = web.RouteTableDef()
+
+_STARTED = time.monotonic()
+CALL_STATES = frozenset({VisitState.IN_CALL, VisitState.PAUSED})
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """Nearest-rank percentile of `values` (None when there are none)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(fraction * len(ordered))) - 1]
+
+
+def _waits(visits: list[Visit], now: float) -> list[float]:
+    return [
+        max(0.0, now - v.waiting_since)
+        for v in visits
+        if v.state is VisitState.WAITING and v.waiting_since is not None
+    ]
+
+
+def _count(visits: list[Visit], state: VisitState) -> int:
+    return sum(1 for v in visits if v.state is state)
+
+
+async def _room_summary(service: LobbyService, room: Room, now: float) -> dict[str, Any]:
+    visits = await service.store.room_visits(room.room_id)
+    waits = _waits(visits, now)
+    return {
+        "room_id": room.room_id,
+        "name": room.name,
+        "waiting": _count(visits, VisitState.WAITING),
+        "in_call": _count(visits, VisitState.IN_CALL),
+        "paused": _count(visits, VisitState.PAUSED),
+        "reconnecting": sum(1 for v in visits if v.reconnecting),
+        "in_progress": any(v.state in CALL_STATES for v in visits),
+        "wait_p50": percentile(waits, 0.5),
+        "wait_p90": percentile(waits, 0.9),
+        "wait_max": max(waits, default=None),
+        "_waits": waits,
+    }
+
+
+def _echo_sessions(app: web.Application) -> int | None:
+    """Open echo tests on this instance, if the echo service is wired in."""
+    key = getattr(keys, "ECHO", None)
+    echo = app.get(key) if key is not None else None
+    active = getattr(echo, "active", None)
+    return active if isinstance(active, int) else None
+
+
+@routes.get("/api/ops/summary")
+async def summary(request: web.Request) -> web.Response:
+    app = request.app
+    service = app[SERVICE]
+    record = await service.session(request.cookies.get(CLINICIAN_COOKIE), "clinician")
+    now = service.clock()
+    rooms = [await _room_summary(service, room, now) for room in service.rooms(record.subject)]
+    waits = [w for room in rooms for w in room.pop("_waits")]
+    echo = _echo_sessions(app)
+    connections = app[CONNECTIONS]
+    settings = app[SETTINGS]
+    instance = {
+        "instance_id": settings.instance_id or f"{socket.gethostname()}-{os.getpid()}",
+        "store_ok": await app[STORE].ping(),
+        "guests_connected": len(connections.visit_ids()),
+        "clinicians_connected": len(connections.clinicians),
+        "echo_sessions": echo,
+        "uptime_seconds": round(time.monotonic() - _STARTED),
+    }
+    totals = {
+        "rooms_active": sum(1 for r in rooms if r["waiting"] or r["in_progress"]),
+        "waiting": sum(r["waiting"] for r in rooms),
+        "in_call": sum(r["in_call"] + r["paused"] for r in rooms),
+        "calls": sum(1 for r in rooms if r["in_progress"]),
+        "reconnecting": sum(r["reconnecting"] for r in rooms),
+        "echo_sessions": echo,
+        "wait_p50": percentile(waits, 0.5),
+        "wait_p90": percentile(waits, 0.9),
+        "wait_max": max(waits, default=None),
+    }
+    return web.json_response(
+        {"generated_at": now, "totals": totals, "instances": [instance], "rooms": rooms}
+    )
