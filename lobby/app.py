@@ -96,7 +96,7 @@ def _lobby_emitter(sio: socketio.AsyncServer):  # type: ignore[no-untyped-def]
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     yield
-    await app[CONNECTIONS].drained(timeout=5.0)
+    await app[CONNECTIONS].drained(limit=5.0)
     await app[FEED].close()
     await app[SIO].shutdown()
     manager = app[SIO].manager
@@ -131,7 +131,7 @@ async def _disconnect_clients(app: web.Application) -> None:
     for sid in list(sio.eio.sockets):
         with contextlib.suppress(Exception):
             await sio.eio.disconnect(sid)
-    await app[CONNECTIONS].drained(timeout=5.0)
+    await app[CONNECTIONS].drained(limit=5.0)
 
 
 def instance_id(settings: Settings) -> str:

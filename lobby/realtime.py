@@ -90,14 +90,13 @@ class LocalConnections:
         self.in_flight = 0
         self.idle = asyncio.Event()
 
-    async def drained(self, timeout: float) -> None:
-        """Wait (bounded) until no socket handler is running."""
-        while self.in_flight:
-            self.idle.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.idle.wait(), timeout)
-                continue
-            return
+    async def drained(self, limit: float) -> None:
+        """Wait (at most `limit` seconds) until no socket handler is running."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(limit):
+                while self.in_flight:
+                    self.idle.clear()
+                    await self.idle.wait()
 
     def add_guest(self, visit_id: str, sid: str) -> None:
         self._guests[visit_id].add(sid)

@@ -38,7 +38,7 @@ async def test_a_guest_cannot_admit_or_act_as_clinician(harness: Harness) -> Non
 async def test_a_guest_cookie_does_not_open_the_clinician_namespace(harness: Harness) -> None:
     server = await harness.server()
     room = harness.room(harness.clinician("doctor"))
-    http, body = await harness.open_link(server, harness.invite(room))
+    http, _ = await harness.open_link(server, harness.invite(room))
     cookie = "; ".join(f"venterom_session={c.value}" for c in http.cookie_jar)
     client = socketio.AsyncClient(reconnection=False)
     with pytest.raises(socketio.exceptions.ConnectionError):
