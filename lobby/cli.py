@@ -13,7 +13,6 @@ from aiohttp import web
 
 from lobby import logs
 from lobby.accounts import hash_password
-from lobby.app import create_app
 from lobby.demo import seed
 from lobby.directory import Directory, DirectoryError
 from lobby.model import Role
@@ -115,6 +114,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from lobby.app import create_app  # the server stack loads only for `serve`
+
     logs.configure(settings.log_level)
     app = create_app(settings)
     if settings.demo:
