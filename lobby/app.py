@@ -11,26 +11,27 @@ from collections.abc import AsyncIterator
 import socketio
 from aiohttp import web
 
+from lobby.calls import CallService, IcePolicy
 from lobby.directory import Directory
-from lobby.feed import LobbyFeed
+from lobby.feed import RoomFeed
 from lobby.http import ops, pages, sessions
 from lobby.http.errors import lobby_errors
 from lobby.http.headers import security_headers
-from lobby.keys import CONNECTIONS, DIRECTORY, FEED, SERVICE, SETTINGS, SIO, STORE
+from lobby.keys import CALLS, CONNECTIONS, DIRECTORY, ECHO, FEED, SERVICE, SETTINGS, SIO, STORE
 from lobby.presence.memory import MemoryPresenceStore
 from lobby.presence.store import PresenceStore
 from lobby.pubsub import OwnedRedisManager
 from lobby.realtime import (
-    CLINICIAN_NS,
     ClinicianNamespace,
     GuestNamespace,
     LocalConnections,
+    RoomBroadcaster,
     SocketPublisher,
-    lobby_room,
 )
 from lobby.secret import server_secret
 from lobby.service import LobbyService, Policy
 from lobby.settings import Settings
+from signaling.echo import EchoService
 
 log = logging.getLogger("venterom.app")
 
@@ -52,7 +53,8 @@ def create_app(settings: Settings) -> web.Application:
         http_compression=False,
         compression_threshold=1 << 30,
     )
-    app[FEED] = feed = LobbyFeed(store, _lobby_emitter(sio), settings.lobby_batch_delay)
+    broadcaster = RoomBroadcaster(sio, store)
+    app[FEED] = feed = RoomFeed(broadcaster.flush, settings.lobby_batch_delay)
     policy = Policy(
         secret=server_secret(settings),
         guest_session_ttl=settings.guest_session_ttl,
@@ -60,9 +62,12 @@ def create_app(settings: Settings) -> web.Application:
         grace_period=settings.grace_period,
     )
     app[SERVICE] = service = LobbyService(store, directory, SocketPublisher(sio, feed), policy)
+    ice = IcePolicy(settings.stun_urls, settings.turn_urls, settings.turn_secret)
+    app[CALLS] = calls = broadcaster.calls = CallService(service, ice, settings.heartbeat_timeout)
+    app[ECHO] = echo = EchoService(settings.echo_max_sessions, settings.echo_max_seconds)
     app[CONNECTIONS] = connections = LocalConnections()
-    sio.register_namespace(GuestNamespace(service, connections))
-    sio.register_namespace(ClinicianNamespace(service, feed, connections))
+    sio.register_namespace(GuestNamespace(service, calls, broadcaster, echo, connections))
+    sio.register_namespace(ClinicianNamespace(service, calls, broadcaster, feed, connections))
     sio.attach(app)
     app.add_routes(sessions.routes)
     app.add_routes(ops.routes)
@@ -87,16 +92,10 @@ def _manager(settings: Settings) -> socketio.AsyncManager:
     return OwnedRedisManager(settings.redis_url, channel=settings.redis_channel)
 
 
-def _lobby_emitter(sio: socketio.AsyncServer):  # type: ignore[no-untyped-def]
-    async def emit(room_id: str, payload: dict[str, object]) -> None:
-        await sio.emit("lobby", payload, room=lobby_room(room_id), namespace=CLINICIAN_NS)
-
-    return emit
-
-
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     yield
     await app[CONNECTIONS].drained(limit=5.0)
+    await app[ECHO].close_all()
     await app[FEED].close()
     await app[SIO].shutdown()
     manager = app[SIO].manager
@@ -117,11 +116,14 @@ async def _sweeper(app: web.Application) -> AsyncIterator[None]:
 
 async def _sweep_forever(app: web.Application) -> None:
     settings, service, connections = app[SETTINGS], app[SERVICE], app[CONNECTIONS]
+    calls = app[CALLS]
     while True:
         await asyncio.sleep(settings.sweep_interval)
         try:
             await service.sweep(connections.visit_ids(), connections.__contains__)
             await service.mark_stale(service.clock() - settings.heartbeat_timeout)
+            for room_id, member in connections.call_members():
+                await calls.clinician_seen(room_id, member, reconnecting=False)
         except Exception:
             log.exception("sweep failed")
 

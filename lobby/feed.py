@@ -1,4 +1,4 @@
-"""Coalesced lobby updates: a burst of changes in one room becomes one snapshot per clinician."""
+"""Coalesced room updates: a burst of changes in one room becomes one flush after `delay`."""
 
 from __future__ import annotations
 
@@ -6,32 +6,31 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from lobby.presence.store import PresenceStore
-from lobby.wire import lobby_entry
-
 log = logging.getLogger("venterom.feed")
 
-Emit = Callable[[str, dict[str, object]], Awaitable[None]]
+Flush = Callable[[str], Awaitable[None]]
 
 
-class LobbyFeed:
-    """Marks rooms dirty and, after `delay` seconds, emits one fresh snapshot per room."""
+class RoomFeed:
+    """Marks rooms dirty; after `delay` seconds, flushes each dirty room once."""
 
-    def __init__(self, store: PresenceStore, emit: Emit, delay: float) -> None:
-        self._store = store
-        self._emit = emit
+    def __init__(self, flush: Flush, delay: float) -> None:
+        self._flush = flush
         self._delay = delay
         self._pending: dict[str, asyncio.Task[None]] = {}
+        self._closed = False
 
     def touch(self, room_id: str) -> None:
-        if room_id not in self._pending:
+        if room_id not in self._pending and not self._closed:
             self._pending[room_id] = asyncio.create_task(self._flush_later(room_id))
 
-    async def snapshot(self, room_id: str) -> dict[str, object]:
-        visits = await self._store.room_visits(room_id)
-        return {"room_id": room_id, "visits": [lobby_entry(v) for v in visits]}
+    def touch_later(self, room_id: str, seconds: float) -> None:
+        """Flush a room again after `seconds` (e.g. when a grace period runs out)."""
+        if not self._closed:
+            asyncio.get_running_loop().call_later(seconds, self.touch, room_id)
 
     async def close(self) -> None:
+        self._closed = True
         tasks = list(self._pending.values())
         for task in tasks:
             task.cancel()
@@ -43,8 +42,8 @@ class LobbyFeed:
             await asyncio.sleep(self._delay)
             # Changes landing while we read are picked up by the next touch, not lost.
             del self._pending[room_id]
-            await self._emit(room_id, await self.snapshot(room_id))
+            await self._flush(room_id)
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("lobby snapshot failed")
+            log.exception("room flush failed")

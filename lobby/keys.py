@@ -5,17 +5,21 @@ from __future__ import annotations
 import socketio
 from aiohttp import web
 
+from lobby.calls import CallService
 from lobby.directory import Directory
-from lobby.feed import LobbyFeed
+from lobby.feed import RoomFeed
 from lobby.presence.store import PresenceStore
 from lobby.realtime import LocalConnections
 from lobby.service import LobbyService
 from lobby.settings import Settings
+from signaling.echo import EchoService
 
 SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", PresenceStore)
 DIRECTORY = web.AppKey("directory", Directory)
 SERVICE = web.AppKey("service", LobbyService)
-FEED = web.AppKey("feed", LobbyFeed)
+CALLS = web.AppKey("calls", CallService)
+FEED = web.AppKey("feed", RoomFeed)
+ECHO = web.AppKey("echo", EchoService)
 CONNECTIONS = web.AppKey("connections", LocalConnections)
 SIO = web.AppKey("sio", socketio.AsyncServer)

@@ -86,7 +86,7 @@ def apply(
     changes: dict[str, object] = {
         "state": target,
         "end_reason": rule.end_reason,
-        "detail": deny_reason.value if deny_reason else "",
+        "detail": _detail(action, deny_reason),
         "changed_at": now,
         "version": visit.version + 1,
     }
@@ -137,6 +137,12 @@ def _check(visit: Visit, action: Action, actor: Actor) -> Rule:
         flag = "reconnecting" if visit.reconnecting else "connected"
         raise InvalidTransition(f"cannot {action.value} while {flag}")
     return rule
+
+
+def _detail(action: Action, deny_reason: DenyReason | None) -> str:
+    if deny_reason is not None:
+        return deny_reason.value
+    return "guest_request" if action is Action.REQUEST_PAUSE else ""
 
 
 def _reason(visit: Visit) -> str:

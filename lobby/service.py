@@ -49,6 +49,8 @@ class Publisher(Protocol):
 
     async def notice_sent(self, room_id: str, notice: Notice, visit_ids: list[str]) -> None: ...
 
+    async def call_changed(self, room_id: str) -> None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class GuestEntry:

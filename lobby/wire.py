@@ -99,6 +99,12 @@ def parse_room_ref(payload: object) -> RoomRef:
     return RoomRef(_identifier(data.get("room_id"), "room_id"))
 
 
+def room_id_in(payload: object) -> str:
+    """The `room_id` field of a payload that has other fields too."""
+    room_id = payload.get("room_id") if isinstance(payload, dict) else None
+    return _identifier(room_id, "room_id")
+
+
 def parse_deny(payload: object) -> Deny:
     data = _mapping(payload, {"visit_id", "reason"})
     return Deny(
@@ -141,6 +147,7 @@ def lobby_entry(visit: Visit) -> dict[str, Any]:
         "visit_id": visit.visit_id,
         "role": visit.role.value,
         "state": visit.state.value,
+        "detail": visit.detail,
         "display_name": visit.display_name,
         "identity_checked": visit.identity_checked,
         "present": list(visit.present),

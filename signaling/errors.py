@@ -81,3 +81,21 @@ class EchoClosed(LobbyError):
     """The echo session was closed (or replaced) before it could answer."""
 
     code = "echo_closed"
+
+
+class NotInCall(LobbyError):
+    """The sender is not admitted to this call (waiting, ended, or another room)."""
+
+    code = "not_in_call"
+
+
+class UnknownPeer(LobbyError):
+    """The signaling target is not a participant of the sender's call."""
+
+    code = "unknown_peer"
+
+
+class TooManySignals(LobbyError):
+    """A connection sent more candidates than any real negotiation needs."""
+
+    code = "too_many_candidates"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from lobby.model import Visit
-from lobby.presence.store import Notice, SessionRecord
+from lobby.presence.store import CallMember, Notice, SessionRecord
 from lobby.presence.ttl import Ttls
 
 T = TypeVar("T")
@@ -55,6 +55,7 @@ class MemoryPresenceStore:
         self._sessions: _ExpiringMap[SessionRecord] = _ExpiringMap(clock)
         self._notices: _ExpiringMap[Notice] = _ExpiringMap(clock)
         self._heartbeats: dict[str, float] = {}
+        self._calls: _ExpiringMap[dict[str, CallMember]] = _ExpiringMap(clock)
 
     async def get(self, visit_id: str) -> Visit | None:
         return self._visits.get(visit_id)
@@ -104,6 +105,20 @@ class MemoryPresenceStore:
 
     async def get_notice(self, room_id: str) -> Notice | None:
         return self._notices.get(room_id)
+
+    async def put_call_member(self, room_id: str, member: CallMember) -> None:
+        members = self._calls.get(room_id) or {}
+        members[member.peer_id] = member
+        self._calls.put(room_id, members, self.ttls.visit)
+
+    async def remove_call_member(self, room_id: str, peer_id: str) -> None:
+        members = self._calls.get(room_id)
+        if members is not None:
+            members.pop(peer_id, None)
+
+    async def call_members(self, room_id: str) -> list[CallMember]:
+        members = self._calls.get(room_id) or {}
+        return [members[peer] for peer in sorted(members)]
 
     async def ping(self) -> bool:
         return True

@@ -15,6 +15,7 @@ key                        type    content                              TTL
 ``heartbeats``             zset    visit ids, score last heartbeat      heartbeat_index
 ``session:{session_id}``   string  JSON `SessionRecord` (no names)      until expires_at
 ``notice:{room_id}``       string  JSON `Notice` (fixed code)           notice
+``call:{room_id}``         hash    clinician peer id -> JSON CallMember  visit (refreshed)
 =========================  ======  ===================================  ====================
 """
 
@@ -32,7 +33,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from lobby.model import Visit
-from lobby.presence.store import Notice, SessionKind, SessionRecord
+from lobby.presence.store import CallMember, Notice, SessionKind, SessionRecord
 from lobby.presence.ttl import Ttls
 
 DEFAULT_PREFIX = "venterom:"
@@ -53,6 +54,11 @@ def room_live_key(prefix: str, room_id: str) -> str:
 def session_key(prefix: str, session_id: str) -> str:
     """The JSON `SessionRecord` behind a session cookie."""
     return f"{prefix}session:{session_id}"
+
+
+def call_key(prefix: str, room_id: str) -> str:
+    """The hash of clinicians taking part in a room's call."""
+    return f"{prefix}call:{room_id}"
 
 
 def notice_key(prefix: str, room_id: str) -> str:
@@ -342,6 +348,34 @@ class RedisPresenceStore:
         return Notice(
             code=str(data["code"]), minutes=int(data["minutes"]), sent_at=float(data["sent_at"])
         )
+
+    async def put_call_member(self, room_id: str, member: CallMember) -> None:
+        key = call_key(self.prefix, room_id)
+        payload = json.dumps(
+            {"name": member.name, "seen_at": member.seen_at, "reconnecting": member.reconnecting}
+        )
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.hset(key, member.peer_id, payload)
+            pipe.expire(key, self.ttls.visit)
+            await pipe.execute()
+
+    async def remove_call_member(self, room_id: str, peer_id: str) -> None:
+        await self.client.hdel(call_key(self.prefix, room_id), peer_id)
+
+    async def call_members(self, room_id: str) -> list[CallMember]:
+        raw = await self.client.hgetall(call_key(self.prefix, room_id))
+        members = []
+        for peer_id, payload in sorted(_decode_mapping(raw).items()):
+            data = json.loads(payload)
+            members.append(
+                CallMember(
+                    peer_id=peer_id,
+                    name=str(data["name"]),
+                    seen_at=float(data["seen_at"]),
+                    reconnecting=bool(data["reconnecting"]),
+                )
+            )
+        return members
 
     async def ping(self) -> bool:
         """Readiness: whether Redis answers; never raises."""

@@ -34,6 +34,18 @@ class Notice:
     sent_at: float
 
 
+@dataclass(frozen=True, slots=True)
+class CallMember:
+    """A clinician taking part in a room's call (guests take part through their visit)."""
+
+    peer_id: str
+    """The clinician's id: the address other participants signal to."""
+    name: str
+    seen_at: float
+    """Refreshed by the clinician's instance while connected; stale means gone."""
+    reconnecting: bool = False
+
+
 class PresenceStore(Protocol):
     """Soft state of visits, lobbies, heartbeats and sessions.
 
@@ -73,6 +85,14 @@ class PresenceStore(Protocol):
     async def set_notice(self, room_id: str, notice: Notice) -> None: ...
 
     async def get_notice(self, room_id: str) -> Notice | None: ...
+
+    async def put_call_member(self, room_id: str, member: CallMember) -> None: ...
+
+    async def remove_call_member(self, room_id: str, peer_id: str) -> None: ...
+
+    async def call_members(self, room_id: str) -> list[CallMember]:
+        """Clinicians in the room's call, in order of peer id."""
+        ...
 
     async def ping(self) -> bool:
         """Whether the backend answers (readiness)."""

@@ -12,7 +12,7 @@ from lobby.machine import apply
 from lobby.model import Action, Actor, DenyReason, EndReason, Joining, Role, Visit, VisitState
 from lobby.presence.memory import MemoryPresenceStore
 from lobby.presence.redis import RedisPresenceStore
-from lobby.presence.store import Notice, PresenceStore, SessionRecord
+from lobby.presence.store import CallMember, Notice, PresenceStore, SessionRecord
 from lobby.presence.ttl import Ttls
 
 FAR_FUTURE = 1e12
@@ -314,3 +314,18 @@ async def test_concurrent_admits_have_exactly_one_winner(store: PresenceStore) -
     assert stored.state is VisitState.IN_CALL
     assert stored.version == visit.version + 1
     assert stored.changed_at == 100.0 + results.index(True)
+
+
+async def test_call_members(store: PresenceStore) -> None:
+    assert await store.call_members("r1") == []
+    anna = CallMember("c_anna", "Dr Anna", 10.0)
+    bo = CallMember("c_bo", "Dr Bo", 11.0, reconnecting=True)
+    await store.put_call_member("r1", bo)
+    await store.put_call_member("r1", anna)
+    await store.put_call_member("r2", CallMember("c_other", "Dr Other", 12.0))
+    assert await store.call_members("r1") == [anna, bo]
+    back = CallMember("c_bo", "Dr Bo", 20.0)
+    await store.put_call_member("r1", back)
+    await store.remove_call_member("r1", "c_anna")
+    await store.remove_call_member("r1", "c_nobody")
+    assert await store.call_members("r1") == [back]

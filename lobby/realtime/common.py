@@ -1,0 +1,144 @@
+"""Shared pieces of the socket.io layer: socket rooms, cookies, acknowledgements, and
+which guests and clinicians are connected to this instance."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from http.cookies import SimpleCookie
+from typing import Any
+
+import socketio
+
+from lobby.errors import LobbyError
+from lobby.presence.store import CallMember, Notice
+
+log = logging.getLogger("venterom.realtime")
+
+GUEST_NS = "/guest"
+CLINICIAN_NS = "/clinician"
+GUEST_COOKIE = "venterom_guest"
+CLINICIAN_COOKIE = "venterom_session"
+
+Ack = dict[str, Any]
+
+
+def visit_room(visit_id: str) -> str:
+    return f"visit:{visit_id}"
+
+
+def lobby_room(room_id: str) -> str:
+    """Clinicians who own the room (their lobby view)."""
+    return f"lobby:{room_id}"
+
+
+def call_room(room_id: str) -> str:
+    """Clinicians taking part in the room's call."""
+    return f"call:{room_id}"
+
+
+def peer_room(room_id: str, clinician_id: str) -> str:
+    """One clinician's sockets in one room's call: where signals to them go."""
+    return f"peer:{room_id}:{clinician_id}"
+
+
+def cookie(environ: dict[str, Any], name: str) -> str | None:
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(environ.get("HTTP_COOKIE", ""))
+    except Exception:  # a malformed Cookie header is the same as none
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel else None
+
+
+def notice_view(notice: Notice) -> dict[str, Any]:
+    return {"code": notice.code, "minutes": notice.minutes, "sent_at": notice.sent_at}
+
+
+def acked(handler: Callable[..., Awaitable[Ack]]) -> Callable[..., Awaitable[Ack]]:
+    """Turn refusals into error acknowledgements; nothing unexpected leaks to the client."""
+
+    @functools.wraps(handler)
+    async def wrapper(self: Any, *args: Any) -> Ack:
+        try:
+            return {"ok": True, **await handler(self, *args)}
+        except LobbyError as exc:
+            return {"ok": False, "error": exc.code, "message": str(exc)}
+        except Exception:
+            log.exception("handler %s failed", handler.__name__)
+            return {"ok": False, "error": "internal", "message": "internal error"}
+
+    return wrapper
+
+
+class LocalConnections:
+    """Which guests are connected to this instance (for heartbeats and disconnects)."""
+
+    def __init__(self) -> None:
+        self._guests: dict[str, set[str]] = defaultdict(set)
+        self.clinicians: set[str] = set()
+        self.calls: dict[str, dict[str, CallMember]] = defaultdict(dict)
+        """Per socket: the rooms whose call it takes part in, and as whom."""
+        self.in_flight = 0
+        self.idle = asyncio.Event()
+
+    async def drained(self, limit: float) -> None:
+        """Wait (at most `limit` seconds) until no socket handler is running."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(limit):
+                while self.in_flight:
+                    self.idle.clear()
+                    await self.idle.wait()
+
+    def add_guest(self, visit_id: str, sid: str) -> None:
+        self._guests[visit_id].add(sid)
+
+    def remove_guest(self, visit_id: str, sid: str) -> bool:
+        """Forget one socket; True when it was the visit's last one here."""
+        sids = self._guests.get(visit_id)
+        if sids is None:
+            return False
+        sids.discard(sid)
+        if sids:
+            return False
+        del self._guests[visit_id]
+        return True
+
+    def call_members(self) -> list[tuple[str, CallMember]]:
+        """(room, member) for every call a local clinician socket takes part in."""
+        return [pair for rooms in self.calls.values() for pair in rooms.items()]
+
+    def visit_ids(self) -> list[str]:
+        return list(self._guests)
+
+    def __contains__(self, visit_id: object) -> bool:
+        return visit_id in self._guests
+
+
+class AckingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
+    """A namespace that answers unknown events with an error instead of silence, and counts
+    handlers in flight so that shutdown can wait for them before closing the store."""
+
+    refused_events: frozenset[str] = frozenset()
+    """Events that exist for the other kind of user: answered `not_permitted`."""
+
+    def __init__(self, namespace: str, connections: LocalConnections) -> None:
+        super().__init__(namespace)
+        self.connections = connections
+
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        if event not in {"connect", "disconnect"} and not hasattr(self, f"on_{event}"):
+            code = "not_permitted" if event in self.refused_events else "unknown_event"
+            return {"ok": False, "error": code, "message": f"{event} is not available here"}
+        self.connections.in_flight += 1
+        try:
+            return await super().trigger_event(event, *args)
+        finally:
+            self.connections.in_flight -= 1
+            if not self.connections.in_flight:
+                self.connections.idle.set()
