@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import array
 import asyncio
 import logging
-import math
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass, field
-from fractions import Fraction
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
-import av
 import pytest
 from aiortc import (
     MediaStreamTrack,
@@ -20,7 +16,6 @@ from aiortc import (
     RTCPeerConnection,
     RTCSessionDescription,
 )
-from aiortc.mediastreams import MediaStreamError
 
 from lobby.errors import NotFound
 from signaling.echo import EchoReport, EchoService, rtc_ice_servers
@@ -33,120 +28,18 @@ from signaling.errors import (
 )
 from signaling.ice import ice_servers
 from signaling.messages import SessionDescription, parse_description
+from tests.fixtures.media import (
+    COLOUR,
+    HEIGHT,
+    TONE_AMPLITUDE,
+    WIDTH,
+    ColourVideo,
+    Received,
+    ToneAudio,
+    read_track,
+)
 
-WIDTH, HEIGHT, FPS = 320, 240, 15
-COLOUR = (200, 30, 40)
-SAMPLE_RATE, SAMPLES = 48_000, 960
-TONE_HZ, TONE_AMPLITUDE = 440, 8000
 BOUND = 10.0
-
-
-class Paced:
-    """Presentation timestamps at a fixed frame rate, sleeping until each frame is due."""
-
-    def __init__(self, interval: float, ticks: int) -> None:
-        self._interval, self._ticks = interval, ticks
-        self._index = -1
-        self._start = 0.0
-
-    async def next_pts(self) -> int:
-        """The next pts, after waiting for its wall-clock time."""
-        loop = asyncio.get_running_loop()
-        self._index += 1
-        if self._index == 0:
-            self._start = loop.time()
-        await asyncio.sleep(self._start + self._index * self._interval - loop.time())
-        return self._index * self._ticks
-
-
-class ColourVideo(MediaStreamTrack):
-    """A solid-colour 320x240 camera at 15 fps."""
-
-    kind = "video"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._clock = Paced(1 / FPS, 90_000 // FPS)
-        self._pixels = _solid_rgb(WIDTH, HEIGHT, COLOUR)
-
-    async def recv(self) -> av.VideoFrame:
-        pts = await self._clock.next_pts()
-        frame = av.VideoFrame(WIDTH, HEIGHT, "rgb24")
-        frame.planes[0].update(self._pixels(frame.planes[0].line_size))
-        frame.pts, frame.time_base = pts, Fraction(1, 90_000)
-        return frame
-
-
-class ToneAudio(MediaStreamTrack):
-    """A 440 Hz mono microphone in 20 ms frames."""
-
-    kind = "audio"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._clock = Paced(SAMPLES / SAMPLE_RATE, SAMPLES)
-
-    async def recv(self) -> av.AudioFrame:
-        pts = await self._clock.next_pts()
-        frame = av.AudioFrame(format="s16", layout="mono", samples=SAMPLES)
-        frame.planes[0].update(_tone(pts))
-        frame.sample_rate, frame.pts, frame.time_base = SAMPLE_RATE, pts, Fraction(1, SAMPLE_RATE)
-        return frame
-
-
-def _solid_rgb(width: int, height: int, rgb: tuple[int, int, int]) -> Callable[[int], bytes]:
-    """Plane bytes for a solid colour, given the plane's line size (rows may be padded)."""
-    row = bytes(rgb) * width
-
-    def pixels(line_size: int) -> bytes:
-        return (row + bytes(line_size - len(row))) * height
-
-    return pixels
-
-
-def _tone(first_sample: int) -> bytes:
-    """One frame of the test tone as signed 16-bit samples."""
-    step = 2 * math.pi * TONE_HZ / SAMPLE_RATE
-    samples = (int(TONE_AMPLITUDE * math.sin(step * (first_sample + i))) for i in range(SAMPLES))
-    return array.array("h", samples).tobytes()
-
-
-@dataclass
-class Received:
-    """What the client got back: frame counts, sampled colour, loudest sample, state history."""
-
-    video_frames: int = 0
-    video_size: tuple[int, int] = (0, 0)
-    centre: tuple[int, int, int] = (0, 0, 0)
-    audio_frames: int = 0
-    peak: int = 0
-    states: list[str] = field(default_factory=list)
-    readers: list[asyncio.Task[None]] = field(default_factory=list)
-
-    def note(self, frame: av.VideoFrame | av.AudioFrame) -> None:
-        """Record one received frame."""
-        if isinstance(frame, av.VideoFrame):
-            self.video_frames += 1
-            self.video_size = (frame.width, frame.height)
-            self.centre = _centre_pixel(frame)
-        else:
-            self.audio_frames += 1
-            self.peak = max(self.peak, max(array.array("h", bytes(frame.planes[0])), default=0))
-
-
-def _centre_pixel(frame: av.VideoFrame) -> tuple[int, int, int]:
-    """The RGB colour at the centre of a video frame (no numpy needed)."""
-    plane = frame.reformat(format="rgb24").planes[0]
-    offset = (frame.height // 2) * plane.line_size + (frame.width // 2) * 3
-    r, g, b = bytes(plane)[offset : offset + 3]
-    return r, g, b
-
-
-async def _read(track: MediaStreamTrack, received: Received) -> None:
-    """Consume a received track until it ends."""
-    with suppress(MediaStreamError):
-        while True:
-            received.note(await track.recv())  # type: ignore[arg-type]
 
 
 @dataclass
@@ -187,7 +80,7 @@ def _wire(pc: RTCPeerConnection, received: Received, *, audio: bool, video: bool
 
     @pc.on("track")
     def on_track(track: MediaStreamTrack) -> None:
-        received.readers.append(asyncio.create_task(_read(track, received)))
+        received.readers.append(asyncio.create_task(read_track(track, received)))
 
     @pc.on("connectionstatechange")
     def on_state() -> None:
