@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 
 import socketio
 from aiohttp import web
@@ -94,15 +95,28 @@ def _manager(settings: Settings) -> socketio.AsyncManager:
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     yield
-    await app[CONNECTIONS].drained(limit=5.0)
-    await app[ECHO].close_all()
-    await app[FEED].close()
-    await app[SIO].shutdown()
+    await _bounded("handlers", app[CONNECTIONS].drained(limit=5.0))
+    await _bounded("echo", app[ECHO].close_all())
+    await _bounded("feed", app[FEED].close())
+    await _bounded("socket.io", app[SIO].shutdown())
     manager = app[SIO].manager
     if isinstance(manager, OwnedRedisManager):
-        await manager.close()
-    await app[STORE].close()
+        await _bounded("pub/sub", manager.close())
+    await _bounded("store", app[STORE].close())
     app[DIRECTORY].close()
+
+
+async def _bounded(step: str, work: Awaitable[None], seconds: float = 5.0) -> None:
+    """One shutdown step, bounded: a stuck dependency must not keep the process alive."""
+    started = time.monotonic()
+    try:
+        async with asyncio.timeout(seconds):
+            await work
+    except TimeoutError:
+        log.warning("shutdown step timed out", extra={"step": step, "seconds": seconds})
+    elapsed = time.monotonic() - started
+    if elapsed > 0.5:
+        log.warning("slow shutdown step", extra={"step": step, "seconds": round(elapsed, 2)})
 
 
 async def _sweeper(app: web.Application) -> AsyncIterator[None]:
@@ -129,10 +143,15 @@ async def _sweep_forever(app: web.Application) -> None:
 
 
 async def _disconnect_clients(app: web.Application) -> None:
-    sio = app[SIO]
-    for sid in list(sio.eio.sockets):
+    """Say goodbye to every client, so guests are flagged reconnecting at once (and move to
+    another instance) instead of after the heartbeat timeout."""
+    sockets = app[SIO].eio.sockets
+    for sid, sock in list(sockets.items()):
+        # Don't wait for the send queue: a half-dead client would hold shutdown forever.
         with contextlib.suppress(Exception):
-            await sio.eio.disconnect(sid)
+            async with asyncio.timeout(1.0):
+                await sock.close(wait=False)
+        sockets.pop(sid, None)
     await app[CONNECTIONS].drained(limit=5.0)
 
 
