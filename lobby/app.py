@@ -121,20 +121,33 @@ async def _bounded(step: str, work: Awaitable[None], seconds: float = 5.0) -> No
 
 async def _sweeper(app: web.Application) -> AsyncIterator[None]:
     """Heartbeat our guests, flag the silent ones reconnecting, expire those out of grace."""
-    task = asyncio.create_task(_sweep_forever(app), name="venterom-sweeper")
+    stop = asyncio.Event()
+    task = asyncio.create_task(_sweep_until(app, stop), name="venterom-sweeper")
     yield
+    # Some clients swallow a cancellation that lands mid-command: say stop, then cancel.
+    stop.set()
     task.cancel()
+    await _bounded("sweeper", _finished(task))
+
+
+async def _finished(task: asyncio.Task[None]) -> None:
     with contextlib.suppress(asyncio.CancelledError):
         await task
 
 
-async def _sweep_forever(app: web.Application) -> None:
+async def _sweep_until(app: web.Application, stop: asyncio.Event) -> None:
     settings, service, connections = app[SETTINGS], app[SERVICE], app[CONNECTIONS]
     calls = app[CALLS]
-    while True:
-        await asyncio.sleep(settings.sweep_interval)
+    last_beat = 0.0
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), settings.sweep_interval)
+            return
         try:
-            await service.sweep(connections.visit_ids(), connections.__contains__)
+            beat = time.monotonic() - last_beat >= settings.heartbeat_interval
+            local = connections.visit_ids() if beat else []
+            last_beat = time.monotonic() if beat else last_beat
+            await service.sweep(local, connections.__contains__)
             await service.mark_stale(service.clock() - settings.heartbeat_timeout)
             for room_id, member in connections.call_members():
                 await calls.clinician_seen(room_id, member, reconnecting=False)

@@ -15,9 +15,8 @@ from typing import Any
 
 from aiohttp import web
 
-from lobby import keys
 from lobby.directory import Room
-from lobby.keys import CONNECTIONS, SERVICE, SETTINGS, STORE
+from lobby.keys import CONNECTIONS, ECHO, SERVICE, SETTINGS, STORE
 from lobby.model import Visit, VisitState
 from lobby.realtime import CLINICIAN_COOKIE
 from lobby.service import LobbyService
@@ -66,14 +65,6 @@ async def _room_summary(service: LobbyService, room: Room, now: float) -> dict[s
     }
 
 
-def _echo_sessions(app: web.Application) -> int | None:
-    """Open echo tests on this instance, if the echo service is wired in."""
-    key = getattr(keys, "ECHO", None)
-    echo = app.get(key) if key is not None else None
-    active = getattr(echo, "active", None)
-    return active if isinstance(active, int) else None
-
-
 @routes.get("/api/ops/summary")
 async def summary(request: web.Request) -> web.Response:
     app = request.app
@@ -82,7 +73,7 @@ async def summary(request: web.Request) -> web.Response:
     now = service.clock()
     rooms = [await _room_summary(service, room, now) for room in service.rooms(record.subject)]
     waits = [w for room in rooms for w in room.pop("_waits")]
-    echo = _echo_sessions(app)
+    echo = app[ECHO].active
     connections = app[CONNECTIONS]
     settings = app[SETTINGS]
     instance = {
