@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable
 import socketio
 from aiohttp import web
 
+from lobby import logs
 from lobby.calls import CallService, IcePolicy
 from lobby.directory import Directory
 from lobby.feed import RoomFeed
@@ -41,6 +42,7 @@ MAX_MESSAGE_BYTES = 128 * 1024
 
 
 def create_app(settings: Settings) -> web.Application:
+    logs.quiet_media_loggers()
     app = web.Application(client_max_size=64 * 1024, middlewares=[lobby_errors, security_headers])
     app[SETTINGS] = settings
     app[STORE] = store = _store(settings)

@@ -24,6 +24,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+MEDIA_LOGGERS = ("aiortc", "aioice", "av")
+"""At debug level these log SDP and ICE candidates: never below WARNING here."""
+
+
+def quiet_media_loggers() -> None:
+    for name in MEDIA_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def configure(level: str) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
