@@ -25,6 +25,7 @@ from lobby.errors import (
     NotFound,
     Unauthenticated,
 )
+from lobby.metrics import Metrics
 from lobby.model import (
     Action,
     Actor,
@@ -89,6 +90,7 @@ class LobbyService:
         self.publisher = publisher
         self.policy = policy
         self.clock = clock
+        self.metrics = Metrics()
 
     # sessions -------------------------------------------------------------
 
@@ -297,6 +299,7 @@ class LobbyService:
 
     async def _published(self, before: Visit | None, after: Visit) -> None:
         _log_transition(before, after)
+        self.metrics.visit_changed(before, after, self.clock())
         if after.ended:
             await self.store.forget_heartbeat(after.visit_id)
         await self.publisher.visit_changed(before, after)
