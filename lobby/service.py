@@ -35,6 +35,7 @@ from lobby.model import (
     VisitState,
 )
 from lobby.presence.store import Notice, PresenceStore, SessionRecord
+from lobby.throttle import LoginThrottle
 from lobby.wire import NoticeCode, NoticeRequest
 
 log = logging.getLogger("venterom.lobby")
@@ -91,6 +92,7 @@ class LobbyService:
         self.policy = policy
         self.clock = clock
         self.metrics = Metrics()
+        self.throttle = LoginThrottle()
 
     # sessions -------------------------------------------------------------
 
@@ -118,9 +120,17 @@ class LobbyService:
         return GuestEntry(session_id, record, visit, room)
 
     async def login(self, username: str, password: str) -> tuple[str, SessionRecord]:
+        self.throttle.check(username)
         # argon2id takes tens of milliseconds of CPU: keep it off the event loop.
         loop = asyncio.get_running_loop()
-        clinician_id = await loop.run_in_executor(None, self._check_password, username, password)
+        try:
+            clinician_id = await loop.run_in_executor(
+                None, self._check_password, username, password
+            )
+        except Unauthenticated:
+            self.throttle.missed(username)
+            raise
+        self.throttle.succeeded(username)
         record = SessionRecord(
             "clinician", clinician_id, "", self.clock() + self.policy.clinician_session_ttl
         )

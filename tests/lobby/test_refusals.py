@@ -190,3 +190,23 @@ async def test_guest_of_one_room_never_sees_another_room(harness: Harness) -> No
         v["visit_id"] == guest.received("visit")[0]["visit_id"] for v in guest.received("visit")
     )
     assert all(p["room_id"] == other_room for p in other_clinician.received("lobby"))
+
+
+@pytest.mark.parametrize("store_kind", ["memory"])
+async def test_repeated_wrong_passwords_are_throttled(harness: Harness) -> None:
+    server = await harness.server()
+    harness.clinician("doctor")
+    async with aiohttp.ClientSession() as http:
+        statuses = []
+        for _ in range(11):
+            async with http.post(
+                f"{server.base_url}/api/login", json={"username": "doctor", "password": "guess"}
+            ) as response:
+                statuses.append((response.status, (await response.json())["error"]))
+        assert statuses[:10] == [(401, "unauthenticated")] * 10
+        assert statuses[10] == (429, "rate_limited")
+        async with http.post(
+            f"{server.base_url}/api/login",
+            json={"username": "doctor", "password": "correct horse battery"},
+        ) as response:
+            assert response.status == 429, "even the right password waits out the lockout"
