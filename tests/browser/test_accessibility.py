@@ -10,7 +10,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser.conftest import DESKTOP, PHONE, Site
-from tests.browser.flows import assert_accessible
+from tests.browser.flows import assert_accessible, screenshot
 from tests.fixtures.servers import JOIN_DETAILS, PASSWORD, Client, visit_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
@@ -56,6 +56,8 @@ async def check_guest(site: Site, page: Page, clinician: Client, where: str) -> 
     await expect(page.locator("#notice-text")).to_be_visible()
     await page.locator("#help summary").click()
     await assert_accessible(page, f"{where} guest waiting")
+    if where.startswith("[nb, 375"):
+        await screenshot(page, "guest-nb-waiting")
     await page.locator("#leave-waiting").click()
     await expect(page.locator("#leave-dialog")).to_be_visible()
     await assert_accessible(page, f"{where} guest leave dialog")

@@ -146,6 +146,21 @@ async def test_whole_consultation(
     await expect(guest.get_by_role("log")).to_contain_text("Et øyeblikk")
     await guest.get_by_role("button", name="In English").click()
 
+    # A reload within the grace period brings the guest back into the same call.
+    await guest.reload()
+    await expect(heading(guest, "Consultation")).to_be_visible()
+    await expect(guest.locator("#call-status")).to_have_text("You are connected.", timeout=20_000)
+    await wait_for_colour(guest, "blue")
+    await wait_for_colour(clinician, "red")
+
+    # So does a reload of the clinician's dashboard.
+    await clinician.reload()
+    await expect(call_area.get_by_role("status").first).to_have_text(
+        "You are connected.", timeout=20_000
+    )
+    await wait_for_colour(clinician, "red")
+    await wait_for_colour(guest, "blue")
+
     # The guest leaves through the confirmation.
     await guest.get_by_role("button", name="Leave", exact=True).click()
     dialog = guest.get_by_role("dialog", name="Leave the consultation?")

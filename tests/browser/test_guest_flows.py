@@ -141,6 +141,14 @@ async def test_reload_within_grace_keeps_the_place(site: Site, guest_browser: Br
     assert text and text.endswith("s"), text
     assert time.monotonic() - waited_before < 20
 
+    await page.get_by_text("I no longer want a video consultation").click()
+    await page.get_by_role("button", name="Withdraw my consent").click()
+    dialog = page.get_by_role("dialog", name="Withdraw your consent?")
+    await dialog.get_by_role("button", name="Yes, withdraw").click()
+    await expect(heading(page, "You have withdrawn your consent")).to_be_visible()
+    await page.reload()
+    await expect(heading(page, "You have withdrawn your consent")).to_be_visible()
+
 
 async def test_display_name_is_shown_as_text_never_run(
     site: Site, guest_browser: Browser, clinician_browser: Browser
