@@ -16,7 +16,7 @@ from lobby import logs
 from lobby.calls import CallService, IcePolicy
 from lobby.directory import Directory
 from lobby.feed import RoomFeed
-from lobby.http import ops, pages, sessions
+from lobby.http import ops, ops_api, pages, sessions
 from lobby.http.errors import lobby_errors
 from lobby.http.headers import security_headers
 from lobby.keys import CALLS, CONNECTIONS, DIRECTORY, ECHO, FEED, SERVICE, SETTINGS, SIO, STORE
@@ -74,6 +74,7 @@ def create_app(settings: Settings) -> web.Application:
     sio.attach(app)
     app.add_routes(sessions.routes)
     app.add_routes(ops.routes)
+    app.add_routes(ops_api.routes)
     pages.setup(app)
     app.cleanup_ctx.append(_resources)
     app.cleanup_ctx.append(_sweeper)

@@ -106,6 +106,19 @@ class MemoryPresenceStore:
     async def get_notice(self, room_id: str) -> Notice | None:
         return self._notices.get(room_id)
 
+    async def get_many(self, visit_ids: list[str]) -> dict[str, Visit]:
+        found = {visit_id: self._visits.get(visit_id) for visit_id in visit_ids}
+        return {visit_id: visit for visit_id, visit in found.items() if visit is not None}
+
+    async def restore(self, visits: list[Visit], sessions: dict[str, SessionRecord]) -> int:
+        restored = 0
+        for visit in visits:
+            restored += await self.save(visit, 0)
+        for session_id, record in sessions.items():
+            if self._sessions.get(session_id) is None:
+                await self.put_session(session_id, record)
+        return restored
+
     async def put_call_member(self, room_id: str, member: CallMember) -> None:
         members = self._calls.get(room_id) or {}
         members[member.peer_id] = member

@@ -207,6 +207,17 @@ def _decode_pairs(flat: Sequence[Any]) -> dict[str, str]:
     return {_text(flat[i]): _text(flat[i + 1]) for i in range(0, len(flat), 2)}
 
 
+def _session_json(record: SessionRecord) -> str:
+    return json.dumps(
+        {
+            "kind": record.kind,
+            "subject": record.subject,
+            "room_id": record.room_id,
+            "expires_at": record.expires_at,
+        }
+    )
+
+
 class RedisPresenceStore:
     """Implements `PresenceStore` on redis-py asyncio; safe to share between instances."""
 
@@ -306,15 +317,34 @@ class RedisPresenceStore:
         if remaining <= 0:
             await self.client.delete(key)
             return
-        payload = json.dumps(
-            {
-                "kind": record.kind,
-                "subject": record.subject,
-                "room_id": record.room_id,
-                "expires_at": record.expires_at,
-            }
-        )
-        await self.client.set(key, payload, ex=max(1, math.ceil(remaining)))
+        await self.client.set(key, _session_json(record), ex=max(1, math.ceil(remaining)))
+
+    async def get_many(self, visit_ids: list[str]) -> dict[str, Visit]:
+        if not visit_ids:
+            return {}
+        async with self.client.pipeline(transaction=False) as pipe:
+            for visit_id in visit_ids:
+                pipe.hgetall(visit_key(self.prefix, visit_id))
+            rows = await pipe.execute()
+        return {
+            visit_id: decode_visit(_decode_mapping(raw))
+            for visit_id, raw in zip(visit_ids, rows, strict=True)
+            if raw
+        }
+
+    async def restore(self, visits: list[Visit], sessions: dict[str, SessionRecord]) -> int:
+        restored = 0
+        for visit in visits:
+            restored += await self.save(visit, 0)
+        now = time.time()
+        async with self.client.pipeline(transaction=False) as pipe:
+            for session_id, record in sessions.items():
+                if record.expires_at > now:
+                    ttl = max(1, math.ceil(record.expires_at - now))
+                    pipe.set(session_key(self.prefix, session_id), _session_json(record),
+                             ex=ttl, nx=True)
+            await pipe.execute()
+        return restored
 
     async def get_session(self, session_id: str) -> SessionRecord | None:
         raw = await self.client.get(session_key(self.prefix, session_id))

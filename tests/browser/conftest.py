@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from aiohttp import web
 from playwright.async_api import (
     Browser,
     BrowserContext,
@@ -28,8 +27,6 @@ from playwright.async_api import (
 )
 from playwright.async_api import Error as PlaywrightError
 
-from lobby.app import create_app
-from lobby.http import ops_api
 from tests.browser.media_files import BLUE, RED, write_y4m
 from tests.fixtures.servers import Harness, Running
 
@@ -37,7 +34,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("VENTEROM_CHROMIUM", "/usr/lib/chromium/chromium"))
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 SOCKET_IO = ROOT / "web" / "node_modules" / "socket.io-client" / "dist" / "socket.io.esm.min.js"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
+"""Written on every run (ignored by git); the chosen ones are copied to docs/screenshots."""
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -196,19 +194,7 @@ class Site:
 
 
 async def start_server(harness: Harness, **overrides: Any) -> Running:
-    """`Harness.server`, plus the ops summary route when the app does not register it yet."""
-    app = create_app(harness.settings(**overrides))
-    if not any(
-        getattr(r.resource, "canonical", "") == "/api/ops/summary" for r in app.router.routes()
-    ):
-        app.add_routes(ops_api.routes)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    running = Running(app, runner, f"http://127.0.0.1:{runner.addresses[0][1]}")
-    harness.servers.append(running)
-    return running
+    return await harness.server(**overrides)
 
 
 @pytest_asyncio.fixture(loop_scope="session")

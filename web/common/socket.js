@@ -1,0 +1,24 @@
+// socket.io connection to one namespace, authenticated by the session cookie.
+
+import { io } from "/vendor/socket.io-client/dist/socket.io.esm.min.js";
+
+export function connect(namespace) {
+  return io(namespace, {
+    path: "/socket.io/",
+    withCredentials: true,
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 4000,
+  });
+}
+
+/** Emit an event and wait for its acknowledgement; never throws. */
+export async function request(socket, event, payload, timeoutMs = 10000) {
+  try {
+    const args = payload === undefined ? [event] : [event, payload];
+    const ack = await socket.timeout(timeoutMs).emitWithAck(...args);
+    if (ack && typeof ack === "object") return ack;
+    return { ok: false, error: "internal", message: "no acknowledgement" };
+  } catch {
+    return { ok: false, error: "timeout", message: "no answer from the server" };
+  }
+}

@@ -1,0 +1,106 @@
+// The operations page at /ops: live counts and wait times per room and instance, never names.
+// Reads GET /api/ops/summary every 5 seconds (a clinician session is needed).
+
+import { initI18n, locale, onLanguageChange, setText, t, formatDuration, formatNumber } from "/common/i18n.js";
+import { byId, clear, el, showScreen } from "/common/dom.js";
+import { api } from "/common/api.js";
+
+const POLL_MS = 5000;
+let last = null;
+let lastAt = null;
+
+async function boot() {
+  await initI18n();
+  onLanguageChange(() => {
+    if (last) render(last);
+  });
+  await poll(true);
+  setInterval(() => poll(false), POLL_MS);
+}
+
+async function poll(first) {
+  const answer = await api("GET", "/api/ops/summary");
+  if (answer.status === 401) {
+    if (document.body.dataset.currentScreen !== "login-needed") showScreen("login-needed");
+    return;
+  }
+  const problem = byId("ops-error");
+  if (!answer.ok) {
+    if (first) showScreen("summary");
+    setText(problem, answer.status === 0 ? "ops.unreachable" : "ops.failed");
+    problem.hidden = false;
+    return;
+  }
+  problem.hidden = true;
+  last = answer.data;
+  lastAt = new Date();
+  render(last);
+  if (document.body.dataset.currentScreen !== "summary") showScreen("summary");
+}
+
+function duration(seconds) {
+  return typeof seconds === "number" ? formatDuration(seconds) : "–";
+}
+
+function cell(value, number = true) {
+  return el("td", { className: number ? "number" : undefined, text: value });
+}
+
+function render(summary) {
+  const totals = summary.totals || {};
+  const box = byId("totals");
+  clear(box);
+  const items = [
+    ["ops.total.rooms_active", totals.rooms_active],
+    ["ops.total.waiting", totals.waiting],
+    ["ops.total.calls", totals.calls],
+    ["ops.total.in_call", totals.in_call],
+    ["ops.total.reconnecting", totals.reconnecting],
+    ["ops.total.echo", totals.echo_sessions],
+  ];
+  for (const [key, value] of items) {
+    const dt = setText(el("dt"), key);
+    box.append(el("dl", { className: "total", children: [dt, el("dd", { text: value === undefined || value === null ? "–" : formatNumber(value) })] }));
+  }
+  const waitTotal = el("dl", { className: "total", children: [
+    setText(el("dt"), "ops.total.wait_p90"),
+    el("dd", { text: duration(totals.wait_p90) }),
+  ] });
+  box.append(waitTotal);
+
+  const instances = byId("instances");
+  clear(instances);
+  for (const instance of summary.instances || []) {
+    instances.append(el("tr", { children: [
+      el("th", { text: instance.instance_id, attrs: { scope: "row" } }),
+      el("td", { text: t(instance.store_ok ? "ops.ok" : "ops.down"), className: instance.store_ok ? "status-ok" : "status-bad" }),
+      cell(formatNumber(instance.guests_connected || 0)),
+      cell(formatNumber(instance.clinicians_connected || 0)),
+      cell(instance.echo_sessions === null || instance.echo_sessions === undefined ? "–" : formatNumber(instance.echo_sessions)),
+      cell(duration(instance.uptime_seconds)),
+    ] }));
+  }
+
+  const rows = byId("room-rows");
+  clear(rows);
+  const rooms = summary.rooms || [];
+  if (!rooms.length) {
+    const td = setText(el("td", { attrs: { colspan: "8" } }), "ops.no_rooms");
+    rows.append(el("tr", { children: [td] }));
+  }
+  for (const room of rooms) {
+    rows.append(el("tr", { children: [
+      el("th", { text: room.name || room.room_id, attrs: { scope: "row" } }),
+      cell(formatNumber(room.waiting)),
+      cell(formatNumber(room.in_call)),
+      cell(formatNumber(room.paused)),
+      cell(formatNumber(room.reconnecting)),
+      cell(duration(room.wait_p50)),
+      cell(duration(room.wait_p90)),
+      cell(duration(room.wait_max)),
+    ] }));
+  }
+  setText(byId("updated"), "ops.updated", { time: lastAt ? lastAt.toLocaleTimeString(locale()) : "" });
+}
+
+boot().catch((error) => console.error("start-up failed", error));
