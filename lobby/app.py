@@ -151,6 +151,11 @@ async def _sweep_until(app: web.Application, stop: asyncio.Event) -> None:
             local = connections.visit_ids() if beat else []
             last_beat = time.monotonic() if beat else last_beat
             await service.sweep(local, connections.__contains__)
+            if beat:
+                held, sessions = connections.held()
+                for visit in await service.republish(held, sessions):
+                    if visit.visit_id in connections.snapshots:
+                        connections.snapshots[visit.visit_id] = visit
             await service.mark_stale(service.clock() - settings.heartbeat_timeout)
             for room_id, member in connections.call_members():
                 await calls.clinician_seen(room_id, member, reconnecting=False)

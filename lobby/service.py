@@ -259,6 +259,18 @@ class LobbyService:
             if not is_local(visit_id):
                 await self._transition_quietly(visit_id, Action.EXPIRE, Actor.SYSTEM)
 
+    async def republish(self, held: list[Visit], sessions: dict[str, SessionRecord]) -> list[Visit]:
+        """If the store lost data (Redis restarted empty), write back what our clients hold.
+        Returns the fresh state of the held visits, for the next time."""
+        stored = await self.store.get_many([v.visit_id for v in held])
+        missing = [v for v in held if v.visit_id not in stored and not v.ended]
+        restored = await self.store.restore(missing, sessions)
+        if restored:
+            log.warning("store lost visits; republished", extra={"visits": restored})
+            for visit in missing:
+                await self.publisher.visit_changed(None, visit)
+        return [stored.get(v.visit_id, v) for v in held]
+
     async def mark_stale(self, seen_before: float) -> None:
         for visit_id in await self.store.stale(seen_before):
             await self.guest_disconnected(visit_id)

@@ -341,8 +341,9 @@ class RedisPresenceStore:
             for session_id, record in sessions.items():
                 if record.expires_at > now:
                     ttl = max(1, math.ceil(record.expires_at - now))
-                    pipe.set(session_key(self.prefix, session_id), _session_json(record),
-                             ex=ttl, nx=True)
+                    pipe.set(
+                        session_key(self.prefix, session_id), _session_json(record), ex=ttl, nx=True
+                    )
             await pipe.execute()
         return restored
 

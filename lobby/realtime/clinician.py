@@ -69,9 +69,11 @@ class ClinicianNamespace(AckingNamespace):
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
         try:
-            record = await self.service.session(cookie(environ, CLINICIAN_COOKIE), "clinician")
+            session_id = cookie(environ, CLINICIAN_COOKIE)
+            record = await self.service.session(session_id, "clinician")
         except LobbyError as exc:
             raise socketio.exceptions.ConnectionRefusedError(exc.code) from None
+        self.connections.sessions[sid] = (str(session_id), record)
         await self.save_session(sid, {"clinician_id": record.subject})
         self.connections.clinicians.add(sid)
         rooms = self.service.rooms(record.subject)
@@ -83,6 +85,7 @@ class ClinicianNamespace(AckingNamespace):
 
     async def on_disconnect(self, sid: str, reason: object = None) -> None:
         self.connections.clinicians.discard(sid)
+        self.connections.sessions.pop(sid, None)
         for room_id, member in self.connections.calls.pop(sid, {}).items():
             await self.calls.clinician_seen(room_id, member, reconnecting=True)
             # Once the grace period is over, the roster drops a clinician who did not return.

@@ -15,7 +15,8 @@ from typing import Any
 import socketio
 
 from lobby.errors import LobbyError
-from lobby.presence.store import CallMember, Notice
+from lobby.model import Visit
+from lobby.presence.store import CallMember, Notice, SessionRecord
 
 log = logging.getLogger("venterom.realtime")
 
@@ -84,6 +85,10 @@ class LocalConnections:
         self.clinicians: set[str] = set()
         self.calls: dict[str, dict[str, CallMember]] = defaultdict(dict)
         """Per socket: the rooms whose call it takes part in, and as whom."""
+        self.sessions: dict[str, tuple[str, SessionRecord]] = {}
+        """Per socket: its session, to write back if the store loses it."""
+        self.snapshots: dict[str, Visit] = {}
+        """Last known state of each local guest's visit, likewise."""
         self.in_flight = 0
         self.idle = asyncio.Event()
 
@@ -107,7 +112,13 @@ class LocalConnections:
         if sids:
             return False
         del self._guests[visit_id]
+        self.snapshots.pop(visit_id, None)
         return True
+
+    def held(self) -> tuple[list[Visit], dict[str, SessionRecord]]:
+        """What this instance's clients hold: their visits' last state and their sessions."""
+        sessions = dict(self.sessions.values())
+        return list(self.snapshots.values()), sessions
 
     def call_members(self) -> list[tuple[str, CallMember]]:
         """(room, member) for every call a local clinician socket takes part in."""

@@ -69,7 +69,8 @@ class GuestNamespace(AckingNamespace):
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
         try:
-            record = await self.service.session(cookie(environ, GUEST_COOKIE), "guest")
+            session_id = cookie(environ, GUEST_COOKIE)
+            record = await self.service.session(session_id, "guest")
             visit_id = record.subject
             await self.save_session(sid, {"visit_id": visit_id, "room_id": record.room_id})
             await self.enter_room(sid, visit_room(visit_id))
@@ -77,6 +78,8 @@ class GuestNamespace(AckingNamespace):
             visit = await self.service.guest_connected(visit_id)
         except LobbyError as exc:
             raise socketio.exceptions.ConnectionRefusedError(exc.code) from None
+        self.connections.sessions[sid] = (str(session_id), record)
+        self.connections.snapshots[visit_id] = visit
         await self.emit("visit", guest_view(visit), to=sid)
         notice = await self.service.current_notice(record.room_id)
         if notice is not None and visit.state is VisitState.WAITING:
@@ -84,6 +87,7 @@ class GuestNamespace(AckingNamespace):
 
     async def on_disconnect(self, sid: str, reason: object = None) -> None:
         self._signals.pop(sid, None)
+        self.connections.sessions.pop(sid, None)
         session = await self.get_session(sid)
         visit_id = session.get("visit_id") if session else None
         if visit_id and self.connections.remove_guest(visit_id, sid):
@@ -161,7 +165,10 @@ class GuestNamespace(AckingNamespace):
 
     async def _act(self, sid: str, action: Action, joining: Joining | None = None) -> Visit:
         visit_id, _ = await self._me(sid)
-        return await self.service.guest_act(visit_id, action, joining)
+        visit = await self.service.guest_act(visit_id, action, joining)
+        if visit_id in self.connections.snapshots:
+            self.connections.snapshots[visit_id] = visit
+        return visit
 
     def _count_signal(self, sid: str) -> None:
         count = self._signals.get(sid, 0) + 1

@@ -1,0 +1,34 @@
+"""If Redis restarts empty, instances write back what their connected clients hold."""
+
+from __future__ import annotations
+
+import pytest
+import redis.asyncio as aioredis
+
+from tests.fixtures.servers import JOIN_DETAILS, Harness, lobby_with, visit_in
+
+FAST = {"sweep_interval": 0.05, "heartbeat_interval": 0.2, "heartbeat_timeout": 5.0}
+
+
+@pytest.mark.parametrize("store_kind", ["redis"])
+async def test_lobby_and_sessions_survive_redis_losing_everything(
+    harness: Harness, redis_client: aioredis.Redis
+) -> None:
+    server = await harness.server(**FAST)
+    room = harness.room(harness.clinician("doctor"))
+    doctor = await harness.clinician_client(server, "doctor")
+    guest = await harness.guest(server, harness.invite(room))
+    visit_id = (await guest.call("join", JOIN_DETAILS))["visit"]["visit_id"]
+    await doctor.wait_for("lobby", lobby_with(room, 1))
+
+    await redis_client.flushdb()  # what a restarted Redis without persistence holds
+    assert await redis_client.dbsize() == 0
+    mark = doctor.mark()
+    await doctor.wait_for("lobby", lobby_with(room, 1), after=mark)
+    back = await doctor.call("lobby", {"room_id": room})
+    assert [v["visit_id"] for v in back["lobby"]["visits"]] == [visit_id]
+
+    assert (await doctor.call("admit", {"visit_id": visit_id}))["ok"]
+    await guest.wait_for("visit", visit_in("in_call"))
+    late = await harness.reconnect(server, guest)
+    assert (await late.wait_for("visit"))["state"] == "in_call", "guest session restored"
