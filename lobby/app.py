@@ -56,8 +56,11 @@ def create_app(settings: Settings) -> web.Application:
         http_compression=False,
         compression_threshold=1 << 30,
     )
-    broadcaster = RoomBroadcaster(sio, store)
-    app[FEED] = feed = RoomFeed(broadcaster.flush, settings.lobby_batch_delay)
+
+    async def flush(room_id: str) -> None:
+        await broadcaster.flush(room_id)  # bound below: the feed comes before the service
+
+    app[FEED] = feed = RoomFeed(flush, settings.lobby_batch_delay)
     policy = Policy(
         secret=server_secret(settings),
         guest_session_ttl=settings.guest_session_ttl,
@@ -66,7 +69,8 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SERVICE] = service = LobbyService(store, directory, SocketPublisher(sio, feed), policy)
     ice = IcePolicy(settings.stun_urls, settings.turn_urls, settings.turn_secret)
-    app[CALLS] = calls = broadcaster.calls = CallService(service, ice, settings.heartbeat_timeout)
+    app[CALLS] = calls = CallService(service, ice, settings.heartbeat_timeout)
+    broadcaster = RoomBroadcaster(sio, service, calls)
     app[ECHO] = echo = EchoService(settings.echo_max_sessions, settings.echo_max_seconds)
     app[CONNECTIONS] = connections = LocalConnections()
     sio.register_namespace(GuestNamespace(service, calls, broadcaster, echo, connections))

@@ -40,6 +40,10 @@ from lobby.wire import NoticeCode, NoticeRequest
 
 log = logging.getLogger("venterom.lobby")
 
+EXPECTED_LOOKBACK = 4 * 3600.0
+EXPECTED_LOOKAHEAD = 12 * 3600.0
+"""The clinician's list of expected guests covers appointments in this window around now."""
+
 MAX_ATTEMPTS = 8
 """Compare-and-set retries before giving up with `conflict`; each retry re-validates."""
 
@@ -222,6 +226,31 @@ class LobbyService:
     async def lobby(self, clinician_id: str, room_id: str) -> list[Visit]:
         self.require_room(clinician_id, room_id)
         return await self.store.room_visits(room_id)
+
+    async def expected(self, room_id: str, live: list[Visit]) -> list[Visit]:
+        """Today's scheduled visits of the room whose guest has not joined the lobby yet
+        (not opened the link, or still testing devices): the clinician may need to phone."""
+        now = self.clock()
+        scheduled = self.directory.scheduled_between(
+            room_id, now - EXPECTED_LOOKBACK, now + EXPECTED_LOOKAHEAD
+        )
+        live_ids = {v.visit_id for v in live}
+        waiting_for = [s for s in scheduled if s.visit_id not in live_ids]
+        stored = await self.store.get_many([s.visit_id for s in waiting_for])
+        expected = []
+        for slot in waiting_for:
+            visit = stored.get(slot.visit_id)
+            if visit is None:
+                visit = Visit(
+                    slot.visit_id,
+                    room_id,
+                    slot.role,
+                    appointment_start=slot.start,
+                    appointment_end=slot.end,
+                )
+            if visit.state in {VisitState.INVITED, VisitState.CHECKING}:
+                expected.append(visit)
+        return expected
 
     async def send_notice(self, clinician_id: str, request: NoticeRequest) -> Notice:
         self.require_room(clinician_id, request.room_id)

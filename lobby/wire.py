@@ -181,3 +181,14 @@ def _enum(kind: type[EnumT], value: object, field: str) -> EnumT:
         return kind(value)
     except ValueError as exc:
         raise InvalidPayload(f"{field} is not one of the allowed values") from exc
+
+
+def expected_entry(visit: Visit) -> dict[str, Any]:
+    """A scheduled guest who has not joined yet: no name is known, only the appointment."""
+    return {
+        "visit_id": visit.visit_id,
+        "role": visit.role.value,
+        "state": visit.state.value,
+        "appointment_start": visit.appointment_start,
+        "appointment_end": visit.appointment_end,
+    }

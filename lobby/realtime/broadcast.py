@@ -14,7 +14,7 @@ import socketio
 from lobby.calls import CallService
 from lobby.feed import RoomFeed
 from lobby.model import Visit
-from lobby.presence.store import Notice, PresenceStore
+from lobby.presence.store import Notice
 from lobby.realtime.common import (
     CLINICIAN_NS,
     GUEST_NS,
@@ -24,7 +24,8 @@ from lobby.realtime.common import (
     peer_room,
     visit_room,
 )
-from lobby.wire import guest_view, lobby_entry
+from lobby.service import LobbyService
+from lobby.wire import expected_entry, guest_view, lobby_entry
 from signaling.policy import Participant, Roster
 
 
@@ -55,16 +56,22 @@ class RoomBroadcaster:
     """Flushes one room: the lobby to its clinicians, the roster to everyone in its call."""
 
     def __init__(
-        self, sio: socketio.AsyncServer, store: PresenceStore, calls: CallService | None = None
+        self, sio: socketio.AsyncServer, service: LobbyService, calls: CallService
     ) -> None:
         self.sio = sio
-        self.store = store
+        self.service = service
+        self.store = service.store
         self.calls = calls
 
     async def lobby(self, room_id: str, visits: list[Visit] | None = None) -> dict[str, Any]:
         if visits is None:
             visits = await self.store.room_visits(room_id)
-        return {"room_id": room_id, "visits": [lobby_entry(v) for v in visits]}
+        expected = await self.service.expected(room_id, visits)
+        return {
+            "room_id": room_id,
+            "visits": [lobby_entry(v) for v in visits],
+            "expected": [expected_entry(v) for v in expected],
+        }
 
     async def flush(self, room_id: str) -> None:
         visits = await self.store.room_visits(room_id)
@@ -74,17 +81,14 @@ class RoomBroadcaster:
             room=lobby_room(room_id),
             namespace=CLINICIAN_NS,
         )
-        if self.calls is not None:
-            roster = await self.calls.roster(room_id, visits)
-            await self.to_call(roster, "roster", roster.to_wire())
+        roster = await self.calls.roster(room_id, visits)
+        await self.to_call(roster, "roster", roster.to_wire())
 
     async def to_call(
         self, roster: Roster, event: str, payload: dict[str, Any], skip: str | None = None
     ) -> None:
         """Send to every participant of the call (clinicians through their call room)."""
-        await self.sio.emit(
-            event, payload, room=call_room(roster.room_id), namespace=CLINICIAN_NS, skip_sid=None
-        )
+        await self.sio.emit(event, payload, room=call_room(roster.room_id), namespace=CLINICIAN_NS)
         for peer_id in roster.guests():
             if peer_id != skip:
                 await self.sio.emit(event, payload, room=visit_room(peer_id), namespace=GUEST_NS)

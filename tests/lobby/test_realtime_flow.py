@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lobby.keys import SERVICE
 from tests.fixtures.servers import JOIN_DETAILS as JOIN
 from tests.fixtures.servers import Harness, lobby_with, visit_in
 
@@ -107,3 +108,24 @@ async def test_leave_and_withdraw_end_the_visit_and_empty_the_lobby(harness: Har
     await clinician.wait_for("lobby", lobby_with(room, 0))
     again = await leaver.call("leave")
     assert (again["ok"], again["error"]) == (False, "invalid_transition")
+
+
+async def test_lobby_lists_expected_guests_until_they_join(harness: Harness) -> None:
+    server = await harness.server()
+    room = harness.room(harness.clinician("doctor"))
+    late_token = harness.invite(room, start_in=-600)  # due ten minutes ago, not here
+    harness.invite(room, start_in=2 * 86400)  # another day: not on today's list
+    clinician = await harness.clinician_client(server, "doctor")
+    first = await clinician.wait_for("lobby", lambda p: p["room_id"] == room)
+    assert [e["state"] for e in first["expected"]] == ["invited"]
+    assert first["expected"][0]["appointment_start"] < server.app[SERVICE].clock()
+    assert "display_name" not in first["expected"][0]
+
+    guest = await harness.guest(server, late_token)
+    opened = await clinician.wait_for(
+        "lobby", lambda p: [e["state"] for e in p["expected"]] == ["checking"]
+    )
+    assert opened["visits"] == []
+    await guest.call("join", JOIN)
+    joined = await clinician.wait_for("lobby", lobby_with(room, 1))
+    assert joined["expected"] == []
