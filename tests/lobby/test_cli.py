@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import aiohttp
 import pytest
+
+from tests.fixtures.servers import free_port, wait_until_up
 
 VENTEROM = [sys.executable, "-m", "lobby.cli"]
 
@@ -111,15 +112,9 @@ def test_unknown_command_and_bad_environment(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "VENTEROM_PORT" in bad.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_demo_server_prints_a_working_login_and_invitation(tmp_path: Path) -> None:
     """What `make run` does: the printed login and link work against the printed server."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "VENTEROM_DATA_DIR": str(tmp_path),
@@ -145,14 +140,7 @@ async def test_demo_server_prints_a_working_login_and_invitation(tmp_path: Path)
         assert username and password and link, banner
         base = f"http://127.0.0.1:{port}"
         async with aiohttp.ClientSession() as http:
-            async with asyncio.timeout(30):
-                while True:
-                    try:
-                        async with http.get(f"{base}/healthz") as response:
-                            if response.status == 200:
-                                break
-                    except aiohttp.ClientConnectionError:
-                        await asyncio.sleep(0.1)
+            await wait_until_up(base)
             login = {"username": username[1], "password": password[1]}
             async with http.post(f"{base}/api/login", json=login) as response:
                 assert response.status == 200

@@ -30,18 +30,11 @@ async def test_guest_joins_clinician_sees_admits_guest_notified(harness: Harness
     await guest.wait_for("visit", visit_in("in_call"))
 
 
-async def _waiting_guest(harness: Harness, server, room: str, name: str = "Kari Nordmann"):  # type: ignore[no-untyped-def]
-    guest = await harness.guest(server, harness.invite(room))
-    ack = await guest.call("join", {**JOIN, "display_name": name})
-    assert ack["ok"], ack
-    return guest, ack["visit"]["visit_id"]
-
-
 async def test_deny_ends_the_visit_with_the_reason(harness: Harness) -> None:
     server = await harness.server()
     room = harness.room(harness.clinician("doctor"))
     clinician = await harness.clinician_client(server, "doctor")
-    guest, visit_id = await _waiting_guest(harness, server, room)
+    guest, visit_id = await harness.waiting_guest(server, room)
 
     ack = await clinician.call("deny", {"visit_id": visit_id, "reason": "reschedule"})
     assert ack["ok"], ack
@@ -58,9 +51,9 @@ async def test_admit_all_admits_every_waiting_guest_of_the_room_only(harness: Ha
     doctor = harness.clinician("doctor")
     room, other_room = harness.room(doctor), harness.room(doctor, name="Other")
     clinician = await harness.clinician_client(server, "doctor")
-    first, _ = await _waiting_guest(harness, server, room, "Patient One")
-    second, _ = await _waiting_guest(harness, server, room, "Companion Two")
-    elsewhere, _ = await _waiting_guest(harness, server, other_room, "Someone Else")
+    first, _ = await harness.waiting_guest(server, room, "Patient One")
+    second, _ = await harness.waiting_guest(server, room, "Companion Two")
+    elsewhere, _ = await harness.waiting_guest(server, other_room, "Someone Else")
     await clinician.wait_for("lobby", lobby_with(room, 2))
 
     ack = await clinician.call("admit_all", {"room_id": room})
@@ -78,14 +71,14 @@ async def test_notice_reaches_waiting_guests_and_greets_late_arrivals(harness: H
     server = await harness.server()
     room = harness.room(harness.clinician("doctor"))
     clinician = await harness.clinician_client(server, "doctor")
-    guest, _ = await _waiting_guest(harness, server, room)
+    guest, _ = await harness.waiting_guest(server, room)
 
     ack = await clinician.call("notice", {"room_id": room, "code": "running_late", "minutes": 10})
     assert ack["ok"], ack
     notice = await guest.wait_for("notice")
     assert (notice["code"], notice["minutes"]) == ("running_late", 10)
 
-    late, _ = await _waiting_guest(harness, server, room, "Late Arrival")
+    late, _ = await harness.waiting_guest(server, room, "Late Arrival")
     await late.close()
     again = await harness.guest(server, harness.invite(room))
     assert again.received("notice") == []  # not waiting yet: no notice
@@ -99,8 +92,8 @@ async def test_leave_and_withdraw_end_the_visit_and_empty_the_lobby(harness: Har
     server = await harness.server()
     room = harness.room(harness.clinician("doctor"))
     clinician = await harness.clinician_client(server, "doctor")
-    leaver, _ = await _waiting_guest(harness, server, room, "Leaver")
-    withdrawer, _ = await _waiting_guest(harness, server, room, "Withdrawer")
+    leaver, _ = await harness.waiting_guest(server, room, "Leaver")
+    withdrawer, _ = await harness.waiting_guest(server, room, "Withdrawer")
     await clinician.wait_for("lobby", lobby_with(room, 2))
 
     assert (await leaver.call("leave"))["visit"]["end_reason"] == "left"

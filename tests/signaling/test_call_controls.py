@@ -6,29 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from lobby.model import Role
-from tests.fixtures.servers import JOIN_DETAILS, Client, Harness, Running, visit_in
+from tests.fixtures.servers import Client, Harness, Running, visit_in
 
 
 def roster_where(check: Any) -> Any:
     return lambda roster: check({m["peer_id"]: m for m in roster["members"]})
-
-
-async def in_call(
-    harness: Harness,
-    server: Running,
-    room: str,
-    doctor: Client,
-    name: str,
-    role: Role = Role.PATIENT,
-) -> tuple[Client, str]:
-    guest = await harness.guest(server, harness.invite(room, role))
-    visit_id = (await guest.call("join", {**JOIN_DETAILS, "display_name": name}))["visit"][
-        "visit_id"
-    ]
-    assert (await doctor.call("admit", {"visit_id": visit_id}))["ok"]
-    await guest.wait_for("visit", visit_in("in_call"))
-    assert (await guest.call("call_join"))["ok"]
-    return guest, visit_id
 
 
 @dataclass
@@ -47,7 +29,9 @@ async def consultation(harness: Harness) -> Consultation:
     room = harness.room(doctor_id)
     doctor = await harness.clinician_client(server, "doctor")
     assert (await doctor.call("call_join", {"room_id": room}))["ok"]
-    patient, patient_id = await in_call(harness, server, room, doctor, "Kari Nordmann")
+    patient, patient_id = await harness.admitted_guest(
+        server, room, doctor, "Kari Nordmann", join_call=True
+    )
     return Consultation(server, room, doctor, doctor_id, patient, patient_id)
 
 
@@ -60,8 +44,8 @@ async def test_roster_is_pushed_to_everyone_on_every_change(harness: Harness) ->
     await c.patient.wait_for(
         "roster", roster_where(lambda m: set(m) == {c.doctor_id, c.patient_id})
     )
-    interpreter, interpreter_id = await in_call(
-        harness, c.server, c.room, c.doctor, "Per Tolk", Role.INTERPRETER
+    interpreter, interpreter_id = await harness.admitted_guest(
+        c.server, c.room, c.doctor, "Per Tolk", Role.INTERPRETER, join_call=True
     )
     everyone = {c.doctor_id, c.patient_id, interpreter_id}
     for client in (c.doctor, c.patient, interpreter):
@@ -129,8 +113,8 @@ async def test_send_back_returns_the_guest_to_the_waiting_room(harness: Harness)
 
 async def test_end_and_move_to_phone_end_the_visit_with_the_reason(harness: Harness) -> None:
     c = await consultation(harness)
-    companion, companion_id = await in_call(
-        harness, c.server, c.room, c.doctor, "Ola", Role.COMPANION
+    companion, companion_id = await harness.admitted_guest(
+        c.server, c.room, c.doctor, "Ola", Role.COMPANION, join_call=True
     )
     assert (await c.doctor.call("move_to_phone", {"visit_id": companion_id}))["ok"]
     assert (await companion.wait_for("visit", visit_in("ended")))["end_reason"] == (
@@ -143,8 +127,8 @@ async def test_end_and_move_to_phone_end_the_visit_with_the_reason(harness: Harn
 
 async def test_technical_messages_are_fixed_codes_to_the_others(harness: Harness) -> None:
     c = await consultation(harness)
-    interpreter, interpreter_id = await in_call(
-        harness, c.server, c.room, c.doctor, "Per Tolk", Role.INTERPRETER
+    interpreter, interpreter_id = await harness.admitted_guest(
+        c.server, c.room, c.doctor, "Per Tolk", Role.INTERPRETER, join_call=True
     )
     assert (await c.patient.call("tech_message", {"code": "cant_hear_you"}))["ok"]
     for client in (c.doctor, interpreter):

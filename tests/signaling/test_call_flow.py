@@ -3,39 +3,19 @@ server only between participants admitted to the same call."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from signaling.policy import offerer
 from tests.fixtures.calls import CallPeer, close_to
-from tests.fixtures.servers import JOIN_DETAILS, Client, Harness, Running, visit_in
+from tests.fixtures.servers import JOIN_DETAILS, Harness
 
 GUEST_RED = (220, 40, 40)
 CLINICIAN_BLUE = (40, 60, 220)
-
-
-async def admitted_guest(
-    harness: Harness,
-    server: Running,
-    room: str,
-    doctor: Client,
-    name: str = "Kari Nordmann",
-    role: Any = None,
-) -> Client:
-    token = harness.invite(room, role) if role else harness.invite(room)
-    guest = await harness.guest(server, token)
-    visit_id = (await guest.call("join", {**JOIN_DETAILS, "display_name": name}))["visit"][
-        "visit_id"
-    ]
-    assert (await doctor.call("admit", {"visit_id": visit_id}))["ok"]
-    await guest.wait_for("visit", visit_in("in_call"))
-    return guest
 
 
 async def test_admitted_guest_and_clinician_see_and_hear_each_other(harness: Harness) -> None:
     server = await harness.server()
     room = harness.room(harness.clinician("doctor"))
     doctor_client = await harness.clinician_client(server, "doctor")
-    guest_client = await admitted_guest(harness, server, room, doctor_client)
+    guest_client, _ = await harness.admitted_guest(server, room, doctor_client)
     doctor = CallPeer(doctor_client, CLINICIAN_BLUE, room_id=room)
     guest = CallPeer(guest_client, GUEST_RED)
     try:
@@ -87,8 +67,8 @@ async def test_a_peer_in_another_room_can_never_reach_them(harness: Harness) -> 
     other_room = harness.room(harness.clinician("other"))
     doctor_client = await harness.clinician_client(server, "doctor")
     other_client = await harness.clinician_client(server, "other")
-    guest_client = await admitted_guest(harness, server, room, doctor_client)
-    stranger_client = await admitted_guest(harness, server, other_room, other_client, "Stranger")
+    guest_client, _ = await harness.admitted_guest(server, room, doctor_client)
+    stranger_client, _ = await harness.admitted_guest(server, other_room, other_client, "Stranger")
     doctor = CallPeer(doctor_client, CLINICIAN_BLUE, room_id=room)
     guest = CallPeer(guest_client, GUEST_RED)
     other = CallPeer(other_client, CLINICIAN_BLUE, room_id=other_room)
@@ -121,7 +101,7 @@ async def test_malformed_signals_are_refused_and_not_relayed(harness: Harness) -
     server = await harness.server()
     room = harness.room(harness.clinician("doctor"))
     doctor_client = await harness.clinician_client(server, "doctor")
-    guest_client = await admitted_guest(harness, server, room, doctor_client)
+    guest_client, _ = await harness.admitted_guest(server, room, doctor_client)
     doctor = CallPeer(doctor_client, CLINICIAN_BLUE, room_id=room)
     guest = CallPeer(guest_client, GUEST_RED)
     assert (await doctor.join())["ok"] and (await guest.join())["ok"]

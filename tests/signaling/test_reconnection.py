@@ -5,14 +5,19 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 from typing import Any
 
 import pytest
 
 from lobby.settings import Settings
-from tests.fixtures.servers import JOIN_DETAILS, Client, Harness, Running, visit_in
+from tests.fixtures.servers import (
+    JOIN_DETAILS,
+    Harness,
+    Running,
+    free_port,
+    wait_until_up,
+)
 
 GRACE = 2.0
 FAST = {
@@ -32,25 +37,12 @@ def flagged(visit_id: str, reconnecting: bool) -> Any:
     return check
 
 
-async def in_call(
-    harness: Harness, server: Running, doctor: Client, room: str, name: str = "Kari Nordmann"
-) -> tuple[Client, str]:
-    guest = await harness.guest(server, harness.invite(room))
-    visit_id = (await guest.call("join", {**JOIN_DETAILS, "display_name": name}))["visit"][
-        "visit_id"
-    ]
-    await doctor.call("admit", {"visit_id": visit_id})
-    await guest.wait_for("visit", visit_in("in_call"))
-    assert (await guest.call("call_join"))["ok"]
-    return guest, visit_id
-
-
 async def test_dropped_guest_returns_to_the_call_within_grace(harness: Harness) -> None:
     server = await harness.server(**FAST)
     room = harness.room(harness.clinician("doctor"))
     doctor = await harness.clinician_client(server, "doctor")
     assert (await doctor.call("call_join", {"room_id": room}))["ok"]
-    guest, visit_id = await in_call(harness, server, doctor, room)
+    guest, visit_id = await harness.admitted_guest(server, room, doctor, join_call=True)
 
     await guest.drop()
     await doctor.wait_for("lobby", flagged(visit_id, True))
@@ -88,7 +80,7 @@ async def test_after_the_grace_period_the_visit_expires(harness: Harness) -> Non
     server = await harness.server(**FAST)
     room = harness.room(harness.clinician("doctor"))
     doctor = await harness.clinician_client(server, "doctor")
-    guest, visit_id = await in_call(harness, server, doctor, room)
+    guest, visit_id = await harness.admitted_guest(server, room, doctor, join_call=True)
     await guest.drop()
     flagged_at = doctor.mark()
     await doctor.wait_for("lobby", flagged(visit_id, True))
@@ -104,7 +96,7 @@ async def test_guest_moves_to_another_instance_when_theirs_stops(harness: Harnes
     room = harness.room(harness.clinician("doctor"))
     doctor = await harness.clinician_client(b, "doctor")
     assert (await doctor.call("call_join", {"room_id": room}))["ok"]
-    guest, visit_id = await in_call(harness, a, doctor, room)
+    guest, visit_id = await harness.admitted_guest(a, room, doctor, join_call=True)
 
     harness.servers.remove(a)
     stopping = asyncio.create_task(a.stop())
@@ -116,16 +108,10 @@ async def test_guest_moves_to_another_instance_when_theirs_stops(harness: Harnes
     await stopping
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.parametrize("store_kind", ["redis"])
 async def test_a_crashed_instance_is_noticed_by_heartbeat(harness: Harness) -> None:
     """No goodbye at all: instance A is killed; B notices the silence and keeps the place."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         **{
@@ -151,11 +137,11 @@ async def test_a_crashed_instance_is_noticed_by_heartbeat(harness: Harness) -> N
     )
     try:
         a = Running(app=None, runner=None, base_url=f"http://127.0.0.1:{port}")  # type: ignore[arg-type]
-        await _wait_until_up(a)
+        await wait_until_up(a.base_url)
         b = await harness.server(**FAST)
         room = harness.room(harness.clinician("doctor"))
         doctor = await harness.clinician_client(b, "doctor")
-        guest, visit_id = await in_call(harness, a, doctor, room)
+        guest, visit_id = await harness.admitted_guest(a, room, doctor, join_call=True)
         await asyncio.sleep(0.5)  # A has heartbeated the guest
         process.send_signal(signal.SIGKILL)
         await process.wait()
@@ -167,19 +153,6 @@ async def test_a_crashed_instance_is_noticed_by_heartbeat(harness: Harness) -> N
         if process.returncode is None:
             process.kill()
             await process.wait()
-
-
-async def _wait_until_up(server: Running) -> None:
-    import aiohttp
-
-    async with aiohttp.ClientSession() as http, asyncio.timeout(30):
-        while True:
-            try:
-                async with http.get(f"{server.base_url}/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.1)
 
 
 def test_dead_connections_are_detected_within_20_seconds() -> None:
