@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable
 
 import socketio
@@ -179,6 +178,3 @@ async def _disconnect_clients(app: web.Application) -> None:
         sockets.pop(sid, None)
     await app[CONNECTIONS].drained(limit=5.0)
 
-
-def instance_id(settings: Settings) -> str:
-    return settings.instance_id or uuid.uuid4().hex[:8]

@@ -223,10 +223,6 @@ class LobbyService:
                     admitted.append(result)
         return admitted
 
-    async def lobby(self, clinician_id: str, room_id: str) -> list[Visit]:
-        self.require_room(clinician_id, room_id)
-        return await self.store.room_visits(room_id)
-
     async def expected(self, room_id: str, live: list[Visit]) -> list[Visit]:
         """Today's scheduled visits of the room whose guest has not joined the lobby yet
         (not opened the link, or still testing devices): the clinician may need to phone."""
