@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from lobby.model import Role
 from tests.browser.conftest import DESKTOP, PHONE, Site
 from tests.browser.flows import assert_accessible, screenshot
 from tests.fixtures.servers import JOIN_DETAILS, PASSWORD, Client, visit_in
@@ -75,6 +76,10 @@ async def check_guest(site: Site, page: Page, clinician: Client, where: str) -> 
 
 
 async def check_clinician(site: Site, page: Page, where: str) -> None:
+    # Expected today: one late who has not opened the link, one testing devices, one later.
+    site.invite(start_in=-600)
+    await site.harness.guest(site.server, site.invite(role=Role.COMPANION, start_in=-300))
+    site.invite(role=Role.INTERPRETER, start_in=2 * 3600)
     await page.goto("/clinician")
     await screen(page, "login")
     await page.locator("#login-button").click()
@@ -84,7 +89,9 @@ async def check_clinician(site: Site, page: Page, where: str) -> None:
     await page.locator("#password").fill(PASSWORD)
     await page.locator("#login-button").click()
     await screen(page, "dashboard")
-    await assert_accessible(page, f"{where} clinician empty lobby")
+    await expect(page.locator(".expected > li")).to_have_count(3)
+    await expect(page.locator(".expected > li.is-late")).to_have_count(2)
+    await assert_accessible(page, f"{where} clinician empty lobby, guests expected")
 
     guest = await site.harness.guest(site.server, site.invite())
     assert (await guest.call("join", JOIN_DETAILS))["ok"]

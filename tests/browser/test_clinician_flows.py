@@ -3,11 +3,24 @@ move to phone, end, and live counts without names."""
 
 from __future__ import annotations
 
+import re
+import time
+from collections.abc import Callable
+
 import pytest
 from playwright.async_api import Browser, expect
 
+from lobby.model import Role
 from tests.browser.conftest import DESKTOP, Site
-from tests.browser.flows import guest_to_waiting_room, heading, lobby_entry, log_in, screenshot
+from tests.browser.flows import (
+    guest_to_waiting_room,
+    heading,
+    join_waiting_room,
+    lobby_entry,
+    log_in,
+    open_invitation,
+    screenshot,
+)
 from tests.fixtures.servers import JOIN_DETAILS
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
@@ -32,6 +45,7 @@ async def test_three_way_call_send_back_phone_and_end(
 ) -> None:
     clinician = await site.page(clinician_browser, viewport=DESKTOP)
     await log_in(site, clinician)
+    await expect(clinician.get_by_text("Nobody else is expected today.")).to_be_visible()
     patient = await site.page(guest_browser)
     await guest_to_waiting_room(site, patient, "Kari Nordmann")
     companion = await site.page(guest_browser)
@@ -72,6 +86,53 @@ async def test_three_way_call_send_back_phone_and_end(
     await confirm.get_by_role("button", name="End consultation").click()
     await expect(heading(companion, "The consultation has ended")).to_be_visible()
     await expect(clinician.locator("#rooms").get_by_text("You ended it.")).to_be_visible()
+
+
+def clock_pattern(start_in: float, invite: Callable[[], str]) -> tuple[str, re.Pattern[str]]:
+    """Schedule a visit; the token and its appointment time as the page shows it (HH:MM)."""
+    before = time.time() + start_in
+    token = invite()
+    after = time.time() + start_in
+    times = {time.strftime("%H:%M", time.localtime(t)) for t in (before, after)}
+    return token, re.compile("|".join(times))
+
+
+async def test_expected_guests_are_listed_until_they_join(
+    site: Site, guest_browser: Browser, clinician_browser: Browser
+) -> None:
+    _, soon_time = clock_pattern(
+        2 * 3600, lambda: site.invite(role=Role.INTERPRETER, start_in=2 * 3600)
+    )
+    late, late_time = clock_pattern(-600, lambda: site.invite(start_in=-600))
+    clinician = await site.page(clinician_browser, viewport=DESKTOP)
+    await log_in(site, clinician)
+    room = clinician.get_by_role("region", name="Poliklinikk for voksne")
+    await expect(room.get_by_role("heading", name="Expected today (2)")).to_be_visible()
+    expected = room.get_by_role("list", name=re.compile("^Expected today"))
+    items = expected.get_by_role("listitem")
+    await expect(items).to_have_count(2)
+    first, second = items.nth(0), items.nth(1)
+    await expect(first.locator(".expected-time")).to_have_text(late_time)
+    await expect(first).to_contain_text("Patient has not opened the link yet")
+    await expect(first).to_contain_text("Late — consider phoning")
+    await expect(second.locator(".expected-time")).to_have_text(soon_time)
+    await expect(second).to_contain_text("Interpreter has not opened the link yet")
+    await expect(second).not_to_contain_text("Late")
+
+    guest = await site.page(guest_browser)
+    await open_invitation(site, guest, late)
+    await expect(first).to_contain_text("Patient is testing camera and microphone now")
+    # Still late, but on the way in: no advice to phone while they test their devices.
+    await expect(first.locator(".badge")).to_have_text("Late")
+    await expect(second).to_contain_text("Interpreter has not opened the link yet")
+
+    await guest.get_by_role("button", name="Continue without testing").click()
+    await join_waiting_room(guest, "Kari Nordmann")
+    await expect(lobby_entry(clinician, "Kari Nordmann")).to_be_visible()
+    await expect(room.get_by_role("heading", name="Expected today (1)")).to_be_visible()
+    await expect(items).to_have_count(1)
+    await expect(items.first.locator(".expected-time")).to_have_text(soon_time)
+    await expect(items.first).to_contain_text("Interpreter has not opened the link yet")
 
 
 async def test_operations_page_counts_without_names(site: Site, clinician_browser: Browser) -> None:

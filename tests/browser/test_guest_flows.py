@@ -7,6 +7,7 @@ import time
 import pytest
 from playwright.async_api import Browser, expect
 
+from lobby.model import Role
 from tests.browser.conftest import DESKTOP, Site
 from tests.browser.flows import (
     guest_to_waiting_room,
@@ -71,6 +72,10 @@ async def test_device_check_results_reach_the_clinician(
 async def test_notice_reaches_the_waiting_guest(
     site: Site, guest_browser: Browser, clinician_browser: Browser
 ) -> None:
+    # Later today's guests, for the screenshot: one late, one soon, one this afternoon.
+    site.invite(start_in=-12 * 60)
+    site.invite(role=Role.COMPANION, start_in=40 * 60)
+    site.invite(role=Role.INTERPRETER, start_in=2 * 3600)
     clinician = await site.page(clinician_browser, viewport=DESKTOP)
     await log_in(site, clinician)
     guest = await site.page(guest_browser)
@@ -83,6 +88,7 @@ async def test_notice_reaches_the_waiting_guest(
     notice = guest.locator("#notice-text")
     await expect(notice).to_contain_text("your clinician is running about 15 minutes late")
     await screenshot(guest, "guest-4-waiting-notice")
+    await expect(clinician.locator(".expected > li")).to_have_count(3)
     await screenshot(clinician, "clinician-1-lobby")
 
     await guest.get_by_role("button", name="På norsk").click()

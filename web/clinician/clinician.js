@@ -1,7 +1,7 @@
 // The clinician's dashboard at /clinician: log in, see each room's lobby live, admit or deny,
 // send notices, and run the call (pause, resume, send back, move to phone, end).
 
-import { initI18n, onLanguageChange, setText, t, formatClock, formatDuration } from "/common/i18n.js";
+import { initI18n, onLanguageChange, setText, t, formatClock, formatDuration, locale } from "/common/i18n.js";
 import { announce, byId, clear, el, errorText, showScreen } from "/common/dom.js";
 import { api } from "/common/api.js";
 import { connect, request } from "/common/socket.js";
@@ -148,7 +148,7 @@ function openSocket() {
   });
   socket.on("lobby", (lobby) => {
     const room = lobby && state.rooms.get(lobby.room_id);
-    if (room) updateLobby(room, Array.isArray(lobby.visits) ? lobby.visits : []);
+    if (room) updateLobby(room, Array.isArray(lobby.visits) ? lobby.visits : [], Array.isArray(lobby.expected) ? lobby.expected : []);
   });
 }
 
@@ -171,7 +171,7 @@ function addRoom(info) {
   const n = state.rooms.size + 1;
   const room = {
     id: info.room_id, n, info, visits: [], first: true, waitingIds: new Set(), inCall: new Map(),
-    entries: new Map(), participants: new Map(),
+    entries: new Map(), participants: new Map(), expected: [], expectedNodes: new Map(),
   };
   const title = el("h2", { text: info.name, attrs: { id: `room-${n}-title` } });
   room.status = el("p", { className: "room-status", attrs: { role: "status" } });
@@ -198,6 +198,12 @@ function addRoom(info) {
   room.empty = el("p", { className: "empty" });
   setText(room.empty, "clin.nobody_waiting");
 
+  // Scheduled guests who have not joined yet: no name is known, only time, role and progress.
+  room.expectedTitle = el("h3", { attrs: { id: `room-${n}-expected` } });
+  room.expectedList = el("ul", { className: "expected", attrs: { "aria-labelledby": room.expectedTitle.id } });
+  room.expectedEmpty = el("p", { className: "empty" });
+  setText(room.expectedEmpty, "clin.nobody_expected");
+
   room.callArea = buildCallArea(room);
   room.callEnded = el("p", { className: "notice", attrs: { role: "status" } });
   room.callEnded.hidden = true;
@@ -206,6 +212,7 @@ function addRoom(info) {
     title, room.status,
     el("div", { className: "room-tools", children: [noticeForm, room.admitAll] }),
     room.waitingTitle, room.lobby, room.empty, room.callEnded, room.callArea,
+    el("div", { className: "expected-area", children: [room.expectedTitle, room.expectedList, room.expectedEmpty] }),
   ] });
   state.rooms.set(room.id, room);
   byId("rooms").append(room.section);
@@ -297,7 +304,7 @@ function renderControls(room) {
 
 // --- the lobby ---------------------------------------------------------------------------
 
-function updateLobby(room, visits) {
+function updateLobby(room, visits, expected = []) {
   const waiting = visits.filter((visit) => visit.state === "waiting");
   const arrived = waiting.filter((visit) => !room.waitingIds.has(visit.visit_id));
   if (!room.first && arrived.length) arrival(room, arrived);
@@ -315,6 +322,7 @@ function updateLobby(room, visits) {
   }
   room.inCall = inCall;
   room.visits = visits;
+  room.expected = [...expected].sort((a, b) => (a.appointment_start - b.appointment_start) || String(a.visit_id).localeCompare(String(b.visit_id)));
   renderLobby(room);
   if (inCall.size && !state.call && !state.callStarting) startCall(room);
   else if (!inCall.size && state.callRoom === room) finishCall(room);
@@ -343,6 +351,15 @@ function renderLobby(room) {
   syncList(room.lobby, room.entries, waiting, (visit) => buildEntry(room, visit), updateEntry);
   const inCall = room.visits.filter((visit) => CALL_STATES.has(visit.state));
   syncList(room.participantList, room.participants, inCall, (visit) => buildParticipant(room, visit), updateParticipant);
+  renderExpected(room);
+}
+
+function renderExpected(room) {
+  const count = room.expected.length;
+  setText(room.expectedTitle, "clin.expected_count", { count });
+  room.expectedList.hidden = count === 0;
+  room.expectedEmpty.hidden = count > 0;
+  syncList(room.expectedList, room.expectedNodes, room.expected, buildExpected, updateExpected);
 }
 
 /** Keep a list's items (keyed by visit_id) in step with `visits`, reusing nodes so focus stays. */
@@ -437,6 +454,44 @@ function updateEntry(node) {
   node.reason.value = reason || DENY_REASONS[0];
 }
 
+/** Past the appointment time and still not in the waiting room. */
+function isLate(visit) {
+  return Date.now() / 1000 > visit.appointment_start;
+}
+
+function capitalise(text) {
+  return text.charAt(0).toLocaleUpperCase(locale()) + text.slice(1);
+}
+
+function buildExpected(visit) {
+  const node = { visit, late: null };
+  node.time = el("span", { className: "expected-time" });
+  node.role = el("strong", { className: "expected-role" });
+  node.progress = el("span");
+  node.badge = el("span", { className: "badge late" });
+  node.item = el("li", { className: "expected-item", children: [
+    node.time, " ", el("span", { className: "expected-what", children: [node.role, " ", node.progress] }), " ",
+  ] });
+  return node;
+}
+
+function updateExpected(node) {
+  const visit = node.visit;
+  const checking = visit.state === "checking";
+  node.late = isLate(visit);
+  node.time.textContent = formatClock(visit.appointment_start);
+  node.role.textContent = capitalise(t(`role.${visit.role}`));
+  setText(node.progress, checking ? "clin.expected_checking" : "clin.expected_invited");
+  if (node.late) {
+    // A guest testing their devices is on the way in: a phone call now would only interrupt.
+    setText(node.badge, checking ? "clin.expected_late" : "clin.expected_late_phone");
+    node.item.append(node.badge);
+  } else {
+    node.badge.remove();
+  }
+  node.item.classList.toggle("is-late", node.late);
+}
+
 function buildParticipant(room, visit) {
   entryCounter += 1;
   const id = `participant-${entryCounter}`;
@@ -472,6 +527,10 @@ function updateParticipant(node) {
 function tick() {
   for (const span of document.querySelectorAll("[data-since]")) {
     span.textContent = formatDuration(Date.now() / 1000 - Number(span.dataset.since));
+  }
+  // An appointment time can pass while the page is open, with no lobby event to tell us.
+  for (const room of state.rooms.values()) {
+    for (const node of room.expectedNodes.values()) if (node.late !== isLate(node.visit)) updateExpected(node);
   }
 }
 
