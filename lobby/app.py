@@ -155,6 +155,9 @@ async def _sweep_until(app: web.Application, stop: asyncio.Event) -> None:
             last_beat = time.monotonic() if beat else last_beat
             await service.sweep(local, connections.__contains__)
             if beat:
+                stats = await ops_api.instance_stats(app)
+                ttl = max(15, round(3 * settings.heartbeat_interval))
+                await app[STORE].put_instance(str(stats["instance_id"]), stats, ttl)
                 held, sessions = connections.held()
                 for visit in await service.republish(held, sessions):
                     if visit.visit_id in connections.snapshots:
@@ -177,4 +180,3 @@ async def _disconnect_clients(app: web.Application) -> None:
                 await sock.close(wait=False)
         sockets.pop(sid, None)
     await app[CONNECTIONS].drained(limit=5.0)
-

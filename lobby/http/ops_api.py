@@ -20,6 +20,7 @@ from lobby.keys import CONNECTIONS, ECHO, SERVICE, SETTINGS, STORE
 from lobby.model import Visit, VisitState
 from lobby.realtime import CLINICIAN_COOKIE
 from lobby.service import LobbyService
+from lobby.settings import Settings
 
 routes = web.RouteTableDef()
 
@@ -65,6 +66,24 @@ async def _room_summary(service: LobbyService, room: Room, now: float) -> dict[s
     }
 
 
+def instance_name(settings: Settings) -> str:
+    return settings.instance_id or f"{socket.gethostname()}-{os.getpid()}"
+
+
+async def instance_stats(app: web.Application) -> dict[str, object]:
+    """This instance's counts, as every instance publishes them to the store."""
+    connections = app[CONNECTIONS]
+    return {
+        "instance_id": instance_name(app[SETTINGS]),
+        "store_ok": await app[STORE].ping(),
+        "guests_connected": len(connections.visit_ids()),
+        "clinicians_connected": len(connections.clinicians),
+        "echo_sessions": app[ECHO].active,
+        "reconnects": app[SERVICE].metrics.reconnects,
+        "uptime_seconds": round(time.monotonic() - _STARTED),
+    }
+
+
 @routes.get("/api/ops/summary")
 async def summary(request: web.Request) -> web.Response:
     app = request.app
@@ -73,17 +92,8 @@ async def summary(request: web.Request) -> web.Response:
     now = service.clock()
     rooms = [await _room_summary(service, room, now) for room in service.rooms(record.subject)]
     waits = [w for room in rooms for w in room.pop("_waits")]
-    echo = app[ECHO].active
-    connections = app[CONNECTIONS]
-    settings = app[SETTINGS]
-    instance = {
-        "instance_id": settings.instance_id or f"{socket.gethostname()}-{os.getpid()}",
-        "store_ok": await app[STORE].ping(),
-        "guests_connected": len(connections.visit_ids()),
-        "clinicians_connected": len(connections.clinicians),
-        "echo_sessions": echo,
-        "uptime_seconds": round(time.monotonic() - _STARTED),
-    }
+    instances = await app[STORE].instances() or [await instance_stats(app)]
+    echo = sum(int(str(i.get("echo_sessions") or 0)) for i in instances)
     totals = {
         "rooms_active": sum(1 for r in rooms if r["waiting"] or r["in_progress"]),
         "waiting": sum(r["waiting"] for r in rooms),
@@ -96,5 +106,5 @@ async def summary(request: web.Request) -> web.Response:
         "wait_max": max(waits, default=None),
     }
     return web.json_response(
-        {"generated_at": now, "totals": totals, "instances": [instance], "rooms": rooms}
+        {"generated_at": now, "totals": totals, "instances": instances, "rooms": rooms}
     )

@@ -56,6 +56,7 @@ class MemoryPresenceStore:
         self._notices: _ExpiringMap[Notice] = _ExpiringMap(clock)
         self._heartbeats: dict[str, float] = {}
         self._calls: _ExpiringMap[dict[str, CallMember]] = _ExpiringMap(clock)
+        self._instances: _ExpiringMap[dict[str, object]] = _ExpiringMap(clock)
 
     async def get(self, visit_id: str) -> Visit | None:
         return self._visits.get(visit_id)
@@ -132,6 +133,12 @@ class MemoryPresenceStore:
     async def call_members(self, room_id: str) -> list[CallMember]:
         members = self._calls.get(room_id) or {}
         return [members[peer] for peer in sorted(members)]
+
+    async def put_instance(self, instance_id: str, stats: dict[str, object], ttl: int) -> None:
+        self._instances.put(instance_id, {**stats, "instance_id": instance_id}, ttl)
+
+    async def instances(self) -> list[dict[str, object]]:
+        return sorted(self._instances.live_values(), key=lambda s: str(s["instance_id"]))
 
     async def ping(self) -> bool:
         return True

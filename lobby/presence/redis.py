@@ -16,6 +16,8 @@ key                        type    content                              TTL
 ``session:{session_id}``   string  JSON `SessionRecord` (no names)      until expires_at
 ``notice:{room_id}``       string  JSON `Notice` (fixed code)           notice
 ``call:{room_id}``         hash    clinician peer id -> JSON CallMember  visit (refreshed)
+``instance:{id}``          string  JSON counts of one instance (no names) 3 heartbeats
+``instances``              zset    instance ids, score last report       3 heartbeats
 =========================  ======  ===================================  ====================
 """
 
@@ -39,6 +41,7 @@ from lobby.presence.ttl import Ttls
 DEFAULT_PREFIX = "venterom:"
 HEARTBEATS = "heartbeats"
 RECONNECTING = "reconnecting"
+INSTANCES = "instances"
 
 
 def visit_key(prefix: str, visit_id: str) -> str:
@@ -407,6 +410,23 @@ class RedisPresenceStore:
                 )
             )
         return members
+
+    async def put_instance(self, instance_id: str, stats: dict[str, object], ttl: int) -> None:
+        payload = json.dumps({**stats, "instance_id": instance_id})
+        index = self.prefix + INSTANCES
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.set(f"{self.prefix}instance:{instance_id}", payload, ex=ttl)
+            pipe.zadd(index, {instance_id: time.time()})
+            pipe.zremrangebyscore(index, "-inf", time.time() - ttl)
+            pipe.expire(index, ttl)
+            await pipe.execute()
+
+    async def instances(self) -> list[dict[str, object]]:
+        ids = sorted(_text(i) for i in await self.client.zrange(self.prefix + INSTANCES, 0, -1))
+        if not ids:
+            return []
+        rows = await self.client.mget([f"{self.prefix}instance:{i}" for i in ids])
+        return [json.loads(_text(row)) for row in rows if row is not None]
 
     async def ping(self) -> bool:
         """Readiness: whether Redis answers; never raises."""

@@ -103,6 +103,14 @@ class PresenceStore(Protocol):
         """Clinicians in the room's call, in order of peer id."""
         ...
 
+    async def put_instance(self, instance_id: str, stats: dict[str, object], ttl: int) -> None:
+        """An instance's own counts (no names), for the operations page of every instance."""
+        ...
+
+    async def instances(self) -> list[dict[str, object]]:
+        """The counts of every instance seen within its TTL."""
+        ...
+
     async def ping(self) -> bool:
         """Whether the backend answers (readiness)."""
         ...

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 import aiohttp
 import pytest
 
@@ -48,3 +51,27 @@ async def test_not_ready_when_redis_is_unreachable(harness: Harness) -> None:
     status, body = await _get(f"{server.base_url}/readyz")
     assert status == 503 and '"store": false' in body
     assert (await _get(f"{server.base_url}/healthz"))[0] == 200
+
+
+@pytest.mark.parametrize("store_kind", ["redis"])
+async def test_ops_summary_lists_every_instance_without_names(harness: Harness) -> None:
+    fast = {"heartbeat_interval": 0.1, "sweep_interval": 0.05}
+    a = await harness.server(instance_id="app-a", **fast)
+    b = await harness.server(instance_id="app-b", **fast)
+    room = harness.room(harness.clinician("doctor"))
+    guest, _ = await harness.waiting_guest(a, room)
+    http = await harness.login(b, "doctor")
+    summary: dict[str, object] = {}
+    async with asyncio.timeout(10):
+        while True:
+            async with http.get(f"{b.base_url}/api/ops/summary") as response:
+                assert response.status == 200
+                body = await response.text()
+                summary = json.loads(body)
+            instances = {i["instance_id"]: i for i in summary["instances"]}  # type: ignore[union-attr]
+            if set(instances) == {"app-a", "app-b"} and instances["app-a"]["guests_connected"]:
+                break
+            await asyncio.sleep(0.1)
+    assert summary["totals"]["waiting"] == 1  # type: ignore[index]
+    assert "Kari" not in body and harness.secret not in body
+    await http.close()

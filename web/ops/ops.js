@@ -77,6 +77,7 @@ function render(summary) {
       cell(formatNumber(instance.guests_connected || 0)),
       cell(formatNumber(instance.clinicians_connected || 0)),
       cell(instance.echo_sessions === null || instance.echo_sessions === undefined ? "–" : formatNumber(instance.echo_sessions)),
+      cell(formatNumber(instance.reconnects || 0)),
       cell(duration(instance.uptime_seconds)),
     ] }));
   }
