@@ -48,12 +48,7 @@ async def guest_session(request: web.Request) -> web.Response:
 
 @routes.delete("/api/guest/session")
 async def close_guest_session(request: web.Request) -> web.Response:
-    session_id = request.cookies.get(GUEST_COOKIE)
-    if session_id:
-        await request.app[SERVICE].logout(session_id)
-    response = web.json_response({"ok": True})
-    response.del_cookie(GUEST_COOKIE, path="/")
-    return response
+    return await _end_session(request, GUEST_COOKIE)
 
 
 @routes.post("/api/login")
@@ -72,11 +67,15 @@ async def login(request: web.Request) -> web.Response:
 
 @routes.post("/api/logout")
 async def logout(request: web.Request) -> web.Response:
-    session_id = request.cookies.get(CLINICIAN_COOKIE)
+    return await _end_session(request, CLINICIAN_COOKIE)
+
+
+async def _end_session(request: web.Request, cookie_name: str) -> web.Response:
+    session_id = request.cookies.get(cookie_name)
     if session_id:
         await request.app[SERVICE].logout(session_id)
     response = web.json_response({"ok": True})
-    response.del_cookie(CLINICIAN_COOKIE, path="/")
+    response.del_cookie(cookie_name, path="/")
     return response
 
 

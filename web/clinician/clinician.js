@@ -4,7 +4,7 @@
 import { initI18n, onLanguageChange, setText, t, formatClock, formatDuration, locale } from "/common/i18n.js";
 import { announce, byId, clear, el, errorText, showScreen } from "/common/dom.js";
 import { api } from "/common/api.js";
-import { connect, request } from "/common/socket.js";
+import { connectWithBanner, request } from "/common/socket.js";
 import { Call } from "/common/call.js";
 import { clearTiles, renderTiles, unmuteTiles } from "/common/tiles.js";
 import * as media from "/common/media.js";
@@ -124,24 +124,11 @@ function updateNotificationOffer() {
 }
 
 function openSocket() {
-  const socket = connect("/clinician");
+  const socket = connectWithBanner("/clinician", byId("connection-banner"), () => {
+    stopCall();
+    showLogin();
+  });
   state.socket = socket;
-  socket.on("connect", () => {
-    byId("connection-banner").hidden = true;
-  });
-  socket.on("disconnect", (reason) => {
-    if (reason !== "io client disconnect") byId("connection-banner").hidden = false;
-  });
-  socket.on("connect_error", (error) => {
-    if (error && ((error.data && error.data.code === "unauthenticated") || error.message === "unauthenticated")) {
-      socket.disconnect();
-      byId("connection-banner").hidden = true;
-      stopCall();
-      showLogin();
-    } else {
-      byId("connection-banner").hidden = false;
-    }
-  });
   socket.on("rooms", (rooms) => {
     for (const room of rooms || []) if (!state.rooms.has(room.room_id)) addRoom(room);
     byId("no-rooms").hidden = state.rooms.size > 0;

@@ -11,6 +11,30 @@ export function connect(namespace) {
   });
 }
 
+/**
+ * Connect and keep the page's connection banner true: shown while the link is down, hidden
+ * when it is up. When the server refuses the session, `onRefused` decides what to show.
+ */
+export function connectWithBanner(namespace, banner, onRefused) {
+  const socket = connect(namespace);
+  socket.on("connect", () => {
+    banner.hidden = true;
+  });
+  socket.on("disconnect", (reason) => {
+    if (reason !== "io client disconnect") banner.hidden = false;
+  });
+  socket.on("connect_error", (error) => {
+    if (error && error.message === "unauthenticated") {
+      socket.disconnect();
+      banner.hidden = true;
+      onRefused();
+    } else {
+      banner.hidden = false;
+    }
+  });
+  return socket;
+}
+
 /** Emit an event and wait for its acknowledgement; never throws. */
 export async function request(socket, event, payload, timeoutMs = 10000) {
   try {

@@ -4,7 +4,7 @@
 import { initI18n, onLanguageChange, setText, t, formatClock, formatDateTime, formatDuration, formatNumber } from "/common/i18n.js";
 import { announce, byId, clear, el, errorText, showScreen } from "/common/dom.js";
 import { api } from "/common/api.js";
-import { connect, request } from "/common/socket.js";
+import { connectWithBanner, request } from "/common/socket.js";
 import { Call } from "/common/call.js";
 import { clearTiles, memberLabel, renderTiles, unmuteTiles } from "/common/tiles.js";
 import * as media from "/common/media.js";
@@ -91,28 +91,11 @@ function showLinkError(kind) {
 }
 
 /** The server refuses a connection without a valid session (data or message "unauthenticated"). */
-function refusedAsUnauthenticated(error) {
-  return Boolean(error && ((error.data && error.data.code === "unauthenticated") || error.message === "unauthenticated"));
-}
-
 function openSocket() {
-  const socket = connect("/guest");
+  const socket = connectWithBanner("/guest", byId("connection-banner"), () => {
+    if (!state.visit || state.visit.state !== "ended") showLinkError("session_ended");
+  });
   state.socket = socket;
-  socket.on("connect", () => {
-    byId("connection-banner").hidden = true;
-  });
-  socket.on("disconnect", (reason) => {
-    if (reason !== "io client disconnect") byId("connection-banner").hidden = false;
-  });
-  socket.on("connect_error", (error) => {
-    if (refusedAsUnauthenticated(error)) {
-      socket.disconnect();
-      byId("connection-banner").hidden = true;
-      if (!state.visit || state.visit.state !== "ended") showLinkError("session_ended");
-    } else {
-      byId("connection-banner").hidden = false;
-    }
-  });
   socket.on("visit", (visit) => {
     state.visit = visit;
     route();
