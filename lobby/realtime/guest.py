@@ -7,7 +7,13 @@ from typing import Any
 import socketio
 
 from lobby.calls import CallService
-from lobby.errors import InvalidPayload, InvalidTransition, LobbyError
+from lobby.errors import (
+    InvalidPayload,
+    InvalidTransition,
+    LobbyError,
+    NotFound,
+    Unauthenticated,
+)
 from lobby.model import Action, Joining, Visit, VisitState
 from lobby.realtime.broadcast import RoomBroadcaster
 from lobby.realtime.common import (
@@ -76,6 +82,9 @@ class GuestNamespace(AckingNamespace):
             await self.enter_room(sid, visit_room(visit_id))
             self.connections.add_guest(visit_id, sid)
             visit = await self.service.guest_connected(visit_id)
+        except NotFound:
+            # The visit's record is gone (long ended): the session is worth nothing now.
+            raise socketio.exceptions.ConnectionRefusedError(Unauthenticated.code) from None
         except LobbyError as exc:
             raise socketio.exceptions.ConnectionRefusedError(exc.code) from None
         self.connections.sessions[sid] = (str(session_id), record)

@@ -9,6 +9,7 @@ import pytest
 import socketio
 
 from lobby import invites
+from lobby.keys import STORE
 from lobby.model import Role
 from tests.fixtures.servers import JOIN_DETAILS, Harness, Running, lobby_with, visit_in
 
@@ -210,3 +211,26 @@ async def test_repeated_wrong_passwords_are_throttled(harness: Harness) -> None:
             json={"username": "doctor", "password": "correct horse battery"},
         ) as response:
             assert response.status == 429, "even the right password waits out the lockout"
+
+
+@pytest.mark.parametrize("store_kind", ["memory"])
+async def test_a_session_whose_visit_is_long_gone_is_refused(harness: Harness) -> None:
+    server = await harness.server()
+    room = harness.room(harness.clinician("doctor"))
+    guest, visit_id = await harness.waiting_guest(server, room)
+    await guest.call("leave")
+    server.app[STORE]._visits.pop(visit_id)  # type: ignore[attr-defined]  # the tombstone expired
+    client = socketio.AsyncClient(reconnection=False)
+    refusals: list[object] = []
+    client.on("connect_error", refusals.append, namespace="/guest")
+    cookie = "; ".join(f"{c.key}={c.value}" for c in guest.http.cookie_jar)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await client.connect(
+            server.base_url,
+            namespaces=["/guest"],
+            transports=["websocket"],
+            headers={"Cookie": cookie},
+            wait_timeout=5,
+        )
+    await client.disconnect()
+    assert refusals == [{"message": "unauthenticated"}]
