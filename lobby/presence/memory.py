@@ -57,6 +57,9 @@ class MemoryPresenceStore:
         self._heartbeats: dict[str, float] = {}
         self._calls: _ExpiringMap[dict[str, CallMember]] = _ExpiringMap(clock)
         self._instances: _ExpiringMap[dict[str, object]] = _ExpiringMap(clock)
+        # Indexes, as the Redis backend keeps them, so reads don't scan every visit.
+        self._rooms: dict[str, set[str]] = {}
+        self._reconnecting: dict[str, float] = {}
 
     async def get(self, visit_id: str) -> Visit | None:
         return self._visits.get(visit_id)
@@ -67,12 +70,27 @@ class MemoryPresenceStore:
             return False
         ttl = self.ttls.ended if visit.ended else self.ttls.visit
         self._visits.put(visit.visit_id, visit, ttl)
+        room = self._rooms.setdefault(visit.room_id, set())
+        if visit.live:
+            room.add(visit.visit_id)
+        else:
+            room.discard(visit.visit_id)
+        if visit.reconnecting and visit.reconnecting_since is not None:
+            self._reconnecting[visit.visit_id] = visit.reconnecting_since
+        else:
+            self._reconnecting.pop(visit.visit_id, None)
         if visit.ended:
             self._heartbeats.pop(visit.visit_id, None)
         return True
 
     async def room_visits(self, room_id: str) -> list[Visit]:
-        live = [v for v in self._visits.live_values() if v.room_id == room_id and v.live]
+        live = []
+        for visit_id in list(self._rooms.get(room_id, ())):
+            visit = self._visits.get(visit_id)
+            if visit is None:  # expired
+                self._rooms[room_id].discard(visit_id)
+            elif visit.live:
+                live.append(visit)
         return sorted(live, key=lambda v: (v.waiting_since or 0.0, v.visit_id))
 
     async def heartbeat(self, visit_ids: list[str], now: float) -> None:
@@ -86,11 +104,13 @@ class MemoryPresenceStore:
         self._heartbeats.pop(visit_id, None)
 
     async def reconnecting_since_before(self, cutoff: float) -> list[str]:
-        return [
-            v.visit_id
-            for v in self._visits.live_values()
-            if v.reconnecting and v.reconnecting_since is not None and v.reconnecting_since < cutoff
-        ]
+        overdue = []
+        for visit_id, since in list(self._reconnecting.items()):
+            if self._visits.get(visit_id) is None:  # expired
+                del self._reconnecting[visit_id]
+            elif since < cutoff:
+                overdue.append(visit_id)
+        return overdue
 
     async def put_session(self, session_id: str, record: SessionRecord) -> None:
         self._sessions.put(session_id, record, record.expires_at - self._clock())
