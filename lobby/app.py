@@ -56,8 +56,8 @@ def create_app(settings: Settings) -> web.Application:
         compression_threshold=1 << 30,
     )
 
-    async def flush(room_id: str) -> None:
-        await broadcaster.flush(room_id)  # bound below: the feed comes before the service
+    async def flush(room_id: str, call_changed: bool) -> None:
+        await broadcaster.flush(room_id, call_changed)  # bound below: feed before service
 
     app[FEED] = feed = RoomFeed(flush, settings.lobby_batch_delay)
     policy = Policy(

@@ -8,7 +8,8 @@ from collections.abc import Awaitable, Callable
 
 log = logging.getLogger("venterom.feed")
 
-Flush = Callable[[str], Awaitable[None]]
+Flush = Callable[[str, bool], Awaitable[None]]
+"""flush(room_id, call_changed): the flag says whether anything in the room's call changed."""
 
 
 class RoomFeed:
@@ -18,16 +19,19 @@ class RoomFeed:
         self._flush = flush
         self._delay = delay
         self._pending: dict[str, asyncio.Task[None]] = {}
+        self._call_changed: set[str] = set()
         self._closed = False
 
-    def touch(self, room_id: str) -> None:
+    def touch(self, room_id: str, call: bool = False) -> None:
+        if call:
+            self._call_changed.add(room_id)
         if room_id not in self._pending and not self._closed:
             self._pending[room_id] = asyncio.create_task(self._flush_later(room_id))
 
     def touch_later(self, room_id: str, seconds: float) -> None:
         """Flush a room again after `seconds` (e.g. when a grace period runs out)."""
         if not self._closed:
-            asyncio.get_running_loop().call_later(seconds, self.touch, room_id)
+            asyncio.get_running_loop().call_later(seconds, self.touch, room_id, True)
 
     async def close(self) -> None:
         self._closed = True
@@ -42,7 +46,9 @@ class RoomFeed:
             await asyncio.sleep(self._delay)
             # Changes landing while we read are picked up by the next touch, not lost.
             del self._pending[room_id]
-            await self._flush(room_id)
+            call = room_id in self._call_changed
+            self._call_changed.discard(room_id)
+            await self._flush(room_id, call)
         except asyncio.CancelledError:
             raise
         except Exception:

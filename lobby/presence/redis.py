@@ -39,6 +39,9 @@ from lobby.presence.store import CallMember, Notice, SessionKind, SessionRecord
 from lobby.presence.ttl import Ttls
 
 DEFAULT_PREFIX = "venterom:"
+MAX_CONNECTIONS = 64
+POOL_WAIT = 10.0
+"""Seconds a command may wait for a free connection before it fails."""
 HEARTBEATS = "heartbeats"
 RECONNECTING = "reconnecting"
 INSTANCES = "instances"
@@ -238,11 +241,19 @@ class RedisPresenceStore:
     def from_url(
         cls, url: str, ttls: Ttls | None = None, prefix: str = DEFAULT_PREFIX
     ) -> RedisPresenceStore:
-        """A store with its own client; connects lazily on first use."""
-        client = aioredis.Redis.from_url(
-            url, decode_responses=True, socket_connect_timeout=5, socket_timeout=5
+        """A store with its own client; connects lazily on first use.
+
+        The pool is bounded: in a join storm, commands queue for one of `MAX_CONNECTIONS`
+        connections instead of opening thousands (and running out of file descriptors)."""
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=MAX_CONNECTIONS,
+            timeout=POOL_WAIT,
+            decode_responses=True,
+            socket_connect_timeout=5,
+            socket_timeout=5,
         )
-        return cls(client, ttls, prefix)
+        return cls(aioredis.Redis.from_pool(pool), ttls, prefix)
 
     @property
     def _heartbeats_key(self) -> str:

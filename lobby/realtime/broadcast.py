@@ -13,7 +13,7 @@ import socketio
 
 from lobby.calls import CallService
 from lobby.feed import RoomFeed
-from lobby.model import Visit
+from lobby.model import CALL_STATES, Visit
 from lobby.presence.store import Notice
 from lobby.realtime.common import (
     CLINICIAN_NS,
@@ -40,7 +40,7 @@ class SocketPublisher:
         await self._sio.emit(
             "visit", guest_view(after), room=visit_room(after.visit_id), namespace=GUEST_NS
         )
-        self._feed.touch(after.room_id)
+        self._feed.touch(after.room_id, call=_touches_call(before, after))
 
     async def notice_sent(self, room_id: str, notice: Notice, visit_ids: list[str]) -> None:
         payload = notice_view(notice)
@@ -49,7 +49,12 @@ class SocketPublisher:
         self._feed.touch(room_id)
 
     async def call_changed(self, room_id: str) -> None:
-        self._feed.touch(room_id)
+        self._feed.touch(room_id, call=True)
+
+
+def _touches_call(before: Visit | None, after: Visit) -> bool:
+    """Whether the roster may differ: the visit is, or was, in the call."""
+    return after.state in CALL_STATES or (before is not None and before.state in CALL_STATES)
 
 
 class RoomBroadcaster:
@@ -73,7 +78,9 @@ class RoomBroadcaster:
             "expected": [expected_entry(v) for v in expected],
         }
 
-    async def flush(self, room_id: str) -> None:
+    async def flush(self, room_id: str, call_changed: bool = True) -> None:
+        """The lobby always; the roster only when the call changed (most lobby traffic is
+        arrivals, which nobody in a call needs to hear about)."""
         visits = await self.store.room_visits(room_id)
         await self.sio.emit(
             "lobby",
@@ -81,8 +88,9 @@ class RoomBroadcaster:
             room=lobby_room(room_id),
             namespace=CLINICIAN_NS,
         )
-        roster = await self.calls.roster(room_id, visits)
-        await self.to_call(roster, "roster", roster.to_wire())
+        if call_changed:
+            roster = await self.calls.roster(room_id, visits)
+            await self.to_call(roster, "roster", roster.to_wire())
 
     async def to_call(
         self, roster: Roster, event: str, payload: dict[str, Any], skip: str | None = None

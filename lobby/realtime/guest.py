@@ -90,9 +90,10 @@ class GuestNamespace(AckingNamespace):
         self.connections.sessions[sid] = (str(session_id), record)
         self.connections.snapshots[visit_id] = visit
         await self.emit("visit", guest_view(visit), to=sid)
-        notice = await self.service.current_notice(record.room_id)
-        if notice is not None and visit.state is VisitState.WAITING:
-            await self.emit("notice", notice_view(notice), to=sid)
+        if visit.state is VisitState.WAITING:
+            notice = await self.service.current_notice(record.room_id)
+            if notice is not None:
+                await self.emit("notice", notice_view(notice), to=sid)
 
     async def on_disconnect(self, sid: str, reason: object = None) -> None:
         self._signals.pop(sid, None)
