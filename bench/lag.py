@@ -1,0 +1,76 @@
+"""An event-loop lag monitor that runs inside a server, and the route that drives it.
+
+Lag is how much later than asked a timer callback runs: time the loop spent busy elsewhere.
+Sampling costs CPU (each wake-up is a loop iteration), so it runs only between
+`GET /_bench/lag?reset=1` (clear and start) and `GET /_bench/lag?stop=1` (report and stop);
+a plain `GET /_bench/lag` reports without changing anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from bench.stats import summary
+
+TICK = 0.005
+"""How often the monitor asks to run while sampling."""
+MAX_SAMPLES = 500_000
+
+
+class LagMonitor:
+    """Samples timer lateness with a chain of `call_at` callbacks while started."""
+
+    def __init__(self) -> None:
+        self.samples: deque[float] = deque(maxlen=MAX_SAMPLES)
+        self._handle: asyncio.TimerHandle | None = None
+        self._asked = 0.0
+
+    def start(self) -> None:
+        self.samples.clear()
+        if self._handle is None:
+            self._schedule(asyncio.get_running_loop())
+
+    def stop(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def report(self) -> dict[str, float | int | None]:
+        return summary(list(self.samples))
+
+    def _schedule(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._asked = loop.time() + TICK
+        self._handle = loop.call_at(self._asked, self._tick, loop)
+
+    def _tick(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.samples.append(max(0.0, loop.time() - self._asked))
+        self._schedule(loop)
+
+
+LAG = web.AppKey("bench_lag", LagMonitor)
+
+
+def install(app: web.Application) -> None:
+    """Serve a lag monitor at GET /_bench/lag[?reset=1|?stop=1] for the app's lifetime."""
+    app[LAG] = LagMonitor()
+    app.router.add_get("/_bench/lag", _lag_route)
+    app.cleanup_ctx.append(_monitor)
+
+
+async def _monitor(app: web.Application) -> AsyncIterator[None]:
+    yield
+    app[LAG].stop()
+
+
+async def _lag_route(request: web.Request) -> web.Response:
+    monitor = request.app[LAG]
+    report = monitor.report()
+    if request.query.get("reset") == "1":
+        monitor.start()
+    elif request.query.get("stop") == "1":
+        monitor.stop()
+    return web.json_response(report)

@@ -1,0 +1,42 @@
+"""The baseline: a do-nothing aiohttp + python-socketio app with Venterom's server options."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import socketio
+from aiohttp import web
+
+NAMESPACE = "/guest"
+MAX_MESSAGE_BYTES = 128 * 1024
+
+
+class NoopNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
+    """Accepts every connection; `ping` answers at once and touches nothing."""
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
+        return None
+
+    async def on_ping(self, sid: str, data: object = None) -> dict[str, bool]:
+        return {"ok": True}
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def create_noop_app(ping_interval: float = 10.0, ping_timeout: float = 10.0) -> web.Application:
+    """An app with one namespace and /healthz, configured like Venterom's socket.io server."""
+    app = web.Application()
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp",
+        ping_interval=ping_interval,
+        ping_timeout=ping_timeout,
+        max_http_buffer_size=MAX_MESSAGE_BYTES,
+        http_compression=False,
+        compression_threshold=1 << 30,
+    )
+    sio.register_namespace(NoopNamespace(NAMESPACE))
+    sio.attach(app)
+    app.router.add_get("/healthz", _healthz)
+    return app

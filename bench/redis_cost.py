@@ -1,0 +1,308 @@
+"""Benchmark 4, Redis cost: Redis round trips and commands per join and per admission, and
+Redis-store throughput as a ratio of memory-store throughput (joins/s, admissions/s).
+
+Round trips are counted from `MONITOR` on the harness's own redis-server: every command a
+client sent (commands run inside Lua scripts excluded; a MULTI…EXEC pipeline counts once),
+including the coalesced lobby flushes and pub/sub publishes each phase triggers. The
+sweeper's periodic heartbeat work is counted separately ("background").
+`INFO commandstats` deltas (which include commands run inside scripts) are reported too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import re
+import signal
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from bench.clients import Guest, Load, admission, bounded, disconnect_all, join_room, now
+from bench.context import Context, arrive_all, clinicians_for
+from bench.procs import RedisProcess, ServerProcess, stop_process
+from bench.report import Result, Target
+from bench.seed import spread
+from bench.stats import ratio
+from lobby.presence import redis as redis_store
+
+NAME = "redis_cost"
+TRAILING_S = 0.4
+MONITOR_START_S = 5.0
+THROUGHPUT_DEADLINE = 300.0
+TARGET_ROUND_TRIPS = 2.0
+TARGET_THROUGHPUT_RATIO = 0.6
+BACKGROUND = ("heartbeats", "reconnecting")
+"""Labels of the sweeper's periodic work (per instance per second, not per event)."""
+
+_LINE = re.compile(r"^\d+\.\d+ \[\d+ ([^\]]+)\] (.*)$")
+_ARG = re.compile(r'"((?:[^"\\]|\\.)*)"')
+SCRIPTS = {
+    hashlib.sha1(text.encode()).hexdigest(): name  # noqa: S324 (Redis script ids are SHA-1)
+    for name, text in (
+        ("save", redis_store.SAVE_SCRIPT),
+        ("room_visits", redis_store.ROOM_VISITS_SCRIPT),
+        ("reconnecting", redis_store.RECONNECTING_SCRIPT),
+    )
+}
+
+
+def label(args: list[str]) -> str:
+    """What a command did: the command and the kind of key (or which script)."""
+    command = args[0].lower()
+    if command in {"evalsha", "eval"}:
+        return f"evalsha {SCRIPTS.get(args[1], 'unknown') if len(args) > 1 else '?'}"
+    if command in {"publish", "multi", "exec"} or len(args) < 2:
+        return command
+    key = args[1]
+    prefix = redis_store.DEFAULT_PREFIX
+    kind = key.removeprefix(prefix).split(":")[0] if key.startswith(prefix) else "other"
+    return f"{command} {kind}"
+
+
+def round_trips(lines: list[str]) -> Counter[str]:
+    """Client round trips by label from MONITOR output (a MULTI…EXEC block counts once)."""
+    counts: Counter[str] = Counter()
+    open_blocks: dict[str, list[str]] = defaultdict(list)
+    in_block: set[str] = set()
+    for line in lines:
+        match = _LINE.match(line)
+        if match is None or match.group(1) == "lua":
+            continue
+        client, args = match.group(1), _ARG.findall(match.group(2))
+        if not args:
+            continue
+        name = label(args)
+        if name == "multi":
+            in_block.add(client)
+        elif name == "exec":
+            inner = sorted(set(open_blocks.pop(client, [])))
+            in_block.discard(client)
+            counts[f"pipeline({', '.join(inner)})"] += 1
+        elif client in in_block:
+            open_blocks[client].append(name)
+        else:
+            counts[name] += 1
+    return counts
+
+
+def per_op(counts: Counter[str], commandstats: dict[str, int], ops: int) -> dict[str, Any]:
+    """Round trips per operation, with the sweeper's background work split out."""
+    total = sum(counts.values())
+    background = sum(n for name, n in counts.items() if any(b in name for b in BACKGROUND))
+    return {
+        "operations": ops,
+        "round_trips": total,
+        "background_round_trips": background,
+        "round_trips_per_op": round((total - background) / ops, 2) if ops else None,
+        "breakdown_per_op": {name: round(n / ops, 2) for name, n in counts.most_common() if ops},
+        "commands_incl_scripts_per_op": round(sum(commandstats.values()) / ops, 2) if ops else None,
+        "commandstats_delta": dict(sorted(commandstats.items(), key=lambda kv: -kv[1])),
+    }
+
+
+class Monitor:
+    """`redis-cli monitor` around one phase; `stop()` returns what it saw."""
+
+    def __init__(self, redis: RedisProcess, path: Path) -> None:
+        self.redis, self.path = redis, path
+        self.stats: dict[str, int] = {}
+
+    async def __aenter__(self) -> Monitor:
+        self.stats = self.redis.commandstats()
+        self.process = self.redis.monitor(self.path)
+        for _ in range(int(MONITOR_START_S / 0.02)):
+            if self.path.stat().st_size:
+                break
+            await asyncio.sleep(0.02)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await asyncio.sleep(TRAILING_S)
+        await asyncio.to_thread(stop_process, self.process, signal.SIGTERM, 2.0)
+
+    def result(self, ops: int) -> dict[str, Any]:
+        after = self.redis.commandstats()
+        delta = {k: v - self.stats.get(k, 0) for k, v in after.items()}
+        delta = {k: v for k, v in delta.items() if v and k not in {"info", "monitor"}}
+        lines = self.path.read_text(errors="replace").splitlines()
+        return per_op(round_trips(lines), delta, ops)
+
+
+async def count_phases(ctx: Context, redis: RedisProcess, server: ServerProcess) -> dict[str, Any]:
+    """Round trips while guests arrive, join, and are admitted (one phase each)."""
+    count = ctx.scale.cost_guests
+    concurrency = ctx.scale.arrival_concurrency
+    load = Load(server.url)
+    guests: list[Guest] = []
+    clinician_sockets: list[Any] = []
+    phases: dict[str, Any] = {}
+    failures: Counter[str] = Counter()
+    try:
+        visits = ctx.seeded.pick(count)
+        clinicians = await clinicians_for(load, ctx.seeded, {v.room_id for v in visits}, failures)
+        clinician_sockets = [c.sio for c in clinicians.values()]
+        guests = ctx.guests(visits)
+        async with Monitor(redis, ctx.workdir / "monitor-arrive.txt") as arrive_monitor:
+            _, arrival_failures = await arrive_all(load, guests, concurrency, join=False)
+            failures.update(arrival_failures)
+        phases["open_link_and_connect"] = arrive_monitor.result(count)
+        async with Monitor(redis, ctx.workdir / "monitor-join.txt") as join_monitor:
+            joined = await bounded(guests, _safe(join_room), concurrency, THROUGHPUT_DEADLINE)
+        phases["join"] = join_monitor.result(count)
+        waiting = [g for g in guests if g.state == "waiting"]
+
+        async def admit(guest: Guest) -> float:
+            return await admission(clinicians[guest.visit.room_id], guest)
+
+        async with Monitor(redis, ctx.workdir / "monitor-admit.txt") as admit_monitor:
+            admitted = await bounded(waiting, _safe(admit), 1, THROUGHPUT_DEADLINE)
+        phases["admit"] = admit_monitor.result(len(waiting))
+    finally:
+        await server.astop()
+        await disconnect_all([g.sio for g in guests] + clinician_sockets, 5.0)
+        await load.close()
+    failures["join failed"] += sum(1 for j in joined if j is None or j < 0)
+    failures["admit failed"] += sum(1 for a in admitted if a is None or a < 0)
+    phases["failures"] = sum(failures.values())
+    phases["failure_kinds"] = {k: v for k, v in failures.items() if v}
+    return phases
+
+
+def _safe(step: Any) -> Any:
+    async def run(guest: Guest) -> float:
+        try:
+            result: float = await step(guest)
+            return result
+        except Exception:
+            return -1.0
+
+    return run
+
+
+async def throughput(ctx: Context, server: ServerProcess) -> dict[str, Any]:
+    """Joins/s and admissions/s with many in flight, and the server's CPU share."""
+    count = ctx.scale.cost_guests
+    concurrency = ctx.scale.arrival_concurrency
+    load = Load(server.url)
+    guests: list[Guest] = []
+    clinician_sockets: list[Any] = []
+    failures: Counter[str] = Counter()
+    try:
+        visits = ctx.seeded.pick(count)
+        clinicians = await clinicians_for(load, ctx.seeded, {v.room_id for v in visits}, failures)
+        clinician_sockets = [c.sio for c in clinicians.values()]
+        guests = ctx.guests(visits)
+        _, arrival_failures = await arrive_all(load, guests, concurrency, join=False)
+        failures.update(arrival_failures)
+        meter = server.cpu().start()
+        started = now()
+        joined = await bounded(guests, _safe(join_room), concurrency, THROUGHPUT_DEADLINE)
+        join_s = now() - started
+        join_cpu = meter.stop().percent
+        waiting = [g for g in guests if g.state == "waiting"]
+
+        async def admit(guest: Guest) -> float:
+            return await admission(clinicians[guest.visit.room_id], guest)
+
+        meter = server.cpu().start()
+        started = now()
+        admitted = await bounded(waiting, _safe(admit), concurrency, THROUGHPUT_DEADLINE)
+        admit_s = now() - started
+        admit_cpu = meter.stop().percent
+    finally:
+        await server.astop()
+        await disconnect_all([g.sio for g in guests] + clinician_sockets, 5.0)
+        await load.close()
+    ok_joins = sum(1 for j in joined if j is not None and j >= 0)
+    ok_admits = sum(1 for a in admitted if a is not None and a >= 0)
+    failures["join failed"] += count - ok_joins
+    failures["admit failed"] += len(waiting) - ok_admits
+    return {
+        "joins_per_s": round(ok_joins / join_s, 1),
+        "join_server_cpu_percent": join_cpu,
+        "admissions_per_s": round(ok_admits / admit_s, 1),
+        "admit_server_cpu_percent": admit_cpu,
+        "in_flight": concurrency,
+        "failures": sum(failures.values()),
+        "failure_kinds": {k: v for k, v in failures.items() if v},
+    }
+
+
+async def run(ctx: Context) -> Result:
+    count = ctx.scale.cost_guests
+    result = ctx.result(NAME, f"Redis cost ({count} guests: round trips, throughput)")
+    result.params = {"guests": count, "in_flight": ctx.scale.arrival_concurrency}
+    ctx.scenario(NAME, spread(count, ctx.scale.rooms))
+    ctx.say("redis cost: counting round trips")
+    with contextlib.ExitStack() as stack:
+        redis = ctx.redis(stack)
+        server = ctx.lobby(stack, "cost-count", redis_url=redis.url)
+        counted = await count_phases(ctx, redis, server)
+    ctx.say("redis cost: memory throughput")
+    with contextlib.ExitStack() as stack:
+        memory = await throughput(ctx, ctx.lobby(stack, "cost-memory"))
+    ctx.say("redis cost: redis throughput")
+    with contextlib.ExitStack() as stack:
+        redis = ctx.redis(stack)
+        on_redis = await throughput(ctx, ctx.lobby(stack, "cost-redis", redis_url=redis.url))
+    result.figures = {"round_trips": counted, "throughput_redis": on_redis}
+    result.baseline = {"throughput_memory": memory}
+    result.ratio = {
+        "joins_per_s": ratio(on_redis["joins_per_s"], memory["joins_per_s"]),
+        "admissions_per_s": ratio(on_redis["admissions_per_s"], memory["admissions_per_s"]),
+    }
+    result.failures = counted["failures"] + memory["failures"] + on_redis["failures"]
+    join, admit = counted["join"], counted["admit"]
+    arrive = counted["open_link_and_connect"]
+    result.table = [
+        ["round trips per open link + connect", arrive["round_trips_per_op"], "", ""],
+        ["round trips per join", join["round_trips_per_op"], "", ""],
+        ["round trips per admission", admit["round_trips_per_op"], "", ""],
+        ["commands (incl. in scripts) per join", join["commands_incl_scripts_per_op"], "", ""],
+        [
+            "commands (incl. in scripts) per admission",
+            admit["commands_incl_scripts_per_op"],
+            "",
+            "",
+        ],
+        [
+            "joins/s (redis vs memory)",
+            on_redis["joins_per_s"],
+            memory["joins_per_s"],
+            result.ratio["joins_per_s"],
+        ],
+        [
+            "admissions/s (redis vs memory)",
+            on_redis["admissions_per_s"],
+            memory["admissions_per_s"],
+            result.ratio["admissions_per_s"],
+        ],
+        [
+            "server CPU % joining (redis vs memory)",
+            on_redis["join_server_cpu_percent"],
+            memory["join_server_cpu_percent"],
+            "",
+        ],
+        [
+            "server CPU % admitting (redis vs memory)",
+            on_redis["admit_server_cpu_percent"],
+            memory["admit_server_cpu_percent"],
+            "",
+        ],
+    ]
+    result.targets = [
+        Target("Redis round trips per join", join["round_trips_per_op"], "<=", TARGET_ROUND_TRIPS),
+        Target(
+            "Redis round trips per admission", admit["round_trips_per_op"], "<=", TARGET_ROUND_TRIPS
+        ),
+        Target("Redis/memory joins/s", result.ratio["joins_per_s"], ">=", TARGET_THROUGHPUT_RATIO),
+        Target(
+            "Redis/memory admissions/s",
+            result.ratio["admissions_per_s"],
+            ">=",
+            TARGET_THROUGHPUT_RATIO,
+        ),
+    ]
+    return result

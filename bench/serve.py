@@ -1,0 +1,61 @@
+"""Server entry for the harness: `python -m bench.serve lobby|noop --port N`.
+
+`lobby` runs the real `venterom serve` (lobby.cli, configured by VENTEROM_* variables) with
+one addition: an event-loop lag monitor at GET /_bench/lag. `noop` runs the baseline app.
+Both raise the open-file limit first. BENCH_EXPERIMENT (comma-separated names from
+bench.experiments) patches the lobby server to try a proposed fix; unset by default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from bench import experiments, lag
+from bench.noop_app import create_noop_app
+from bench.procs import raise_nofile
+
+EXPERIMENT_ENV = "BENCH_EXPERIMENT"
+
+
+def _serve_lobby() -> int:
+    import lobby.app
+    from lobby import cli
+    from lobby.settings import Settings
+
+    experiments.apply(n for n in os.environ.get(EXPERIMENT_ENV, "").split(",") if n)
+    original = lobby.app.create_app
+
+    def create_app(settings: Settings) -> web.Application:
+        app = original(settings)
+        lag.install(app)
+        return app
+
+    lobby.app.create_app = create_app  # cli._serve imports it at call time
+    return cli.main(["serve"])
+
+
+def _serve_noop(port: int) -> int:
+    app = create_noop_app()
+    lag.install(app)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.serve")
+    parser.add_argument("kind", choices=["lobby", "noop"])
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    raise_nofile()
+    if args.kind == "lobby":
+        return _serve_lobby()
+    return _serve_noop(args.port)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

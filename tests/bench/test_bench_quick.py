@@ -1,0 +1,49 @@
+"""`python -m bench --quick` end to end: every benchmark writes its JSON, and nothing failed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCHMARKS = ("admission", "capacity", "join_storm", "redis_cost", "two_instances", "echo")
+KEYS = {
+    "name",
+    "quick",
+    "cpu_count",
+    "versions",
+    "params",
+    "figures",
+    "baseline",
+    "ratio",
+    "targets",
+    "failures",
+}
+VERSIONS = {"python", "aiohttp", "python-socketio", "redis-server"}
+RUN_TIMEOUT = 110
+
+
+def test_quick_benchmarks_write_results_without_failures(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    output = done.stdout[-4000:] + done.stderr[-4000:]
+    assert done.returncode == 0, output
+    for name in BENCHMARKS:
+        path = tmp_path / f"{name}.json"
+        assert path.exists(), f"{name}.json missing\n{output}"
+        result = json.loads(path.read_text())
+        assert set(result) >= KEYS, f"{name}: missing {KEYS - set(result)}"
+        assert result["name"] == name
+        assert result["quick"] is True
+        assert set(result["versions"]) >= VERSIONS, result["versions"]
+        assert result["figures"] and result["baseline"], name
+        assert all({"name", "value", "limit", "met"} <= set(t) for t in result["targets"])
+        assert result["failures"] == 0, f"{name}: {json.dumps(result['figures'])[:3000]}"
