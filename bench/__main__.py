@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import importlib
 import shutil
 import sys
@@ -74,6 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         choices=sorted(EXPERIMENTS),
         help="patch a proposed fix into every lobby server (for before/after figures)",
     )
+    parser.add_argument(
+        "--levels", default="", help="capacity levels instead of the scale's, e.g. 10000"
+    )
     parser.add_argument("--verbose", action="store_true", help="print progress to stderr")
     parser.add_argument(
         "--profile", type=Path, help="sample every server with py-spy into this folder"
@@ -84,6 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown benchmarks: {sorted(unknown)}")
     scale = QUICK if args.quick else FULL
+    if args.levels:
+        levels = tuple(int(n) for n in args.levels.split(","))
+        scale = dataclasses.replace(scale, capacity_levels=levels)
     raise_nofile()
     cores = Cores.split()
     pin(0, cores.load)

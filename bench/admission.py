@@ -185,6 +185,14 @@ async def run(ctx: Context) -> Result:
         )
         result.table.append(
             [
+                f"{kind} server GC gen2 max pause ms",
+                figures["server_loop_lag"]["gc"]["gen2_max_ms"],
+                result.baseline["server_loop_lag"]["gc"]["gen2_max_ms"],
+                "",
+            ]
+        )
+        result.table.append(
+            [
                 f"{kind} server loop lag p99 ms",
                 figures["server_loop_lag"]["p99_ms"],
                 result.baseline["server_loop_lag"]["p99_ms"],

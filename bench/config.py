@@ -56,7 +56,7 @@ FULL = Scale(
     echo_media_seconds=5.0,
     clients_per_worker=2_500,
     capacity_in_flight=20,
-    capacity_setup_s=240.0,
+    capacity_setup_s=180.0,
     arrival_concurrency=50,
 )
 

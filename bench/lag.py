@@ -9,8 +9,11 @@ a plain `GET /_bench/lag` reports without changing anything.
 from __future__ import annotations
 
 import asyncio
+import gc
+import time
 from collections import deque
 from collections.abc import AsyncIterator
+from typing import Any
 
 from aiohttp import web
 
@@ -21,16 +24,46 @@ TICK = 0.005
 MAX_SAMPLES = 500_000
 
 
+class GcPauses:
+    """Garbage-collector pauses per generation (the interpreter stops for each)."""
+
+    def __init__(self) -> None:
+        self.pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses[int(info["generation"])].append(time.perf_counter() - self._started)
+
+    def report(self) -> dict[str, Any]:
+        every = [p for pauses in self.pauses.values() for p in pauses]
+        return {
+            "collections": {str(g): len(p) for g, p in self.pauses.items()},
+            "gen2_max_ms": round(1000 * max(self.pauses[2], default=0.0), 2),
+            "total_ms": round(1000 * sum(every), 1),
+        }
+
+    def clear(self) -> None:
+        for pauses in self.pauses.values():
+            pauses.clear()
+
+
 class LagMonitor:
-    """Samples timer lateness with a chain of `call_at` callbacks while started."""
+    """Samples timer lateness with a chain of `call_at` callbacks while started, and
+    records garbage-collector pauses meanwhile."""
 
     def __init__(self) -> None:
         self.samples: deque[float] = deque(maxlen=MAX_SAMPLES)
+        self.gc = GcPauses()
         self._handle: asyncio.TimerHandle | None = None
         self._asked = 0.0
 
     def start(self) -> None:
         self.samples.clear()
+        self.gc.clear()
         if self._handle is None:
             self._schedule(asyncio.get_running_loop())
 
@@ -39,8 +72,8 @@ class LagMonitor:
             self._handle.cancel()
             self._handle = None
 
-    def report(self) -> dict[str, float | int | None]:
-        return summary(list(self.samples))
+    def report(self) -> dict[str, Any]:
+        return {**summary(list(self.samples)), "gc": self.gc.report()}
 
     def _schedule(self, loop: asyncio.AbstractEventLoop) -> None:
         self._asked = loop.time() + TICK

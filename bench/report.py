@@ -69,6 +69,7 @@ class Result:
             "targets": [t.to_json() for t in self.targets],
             "failures": self.failures,
             "notes": self.notes,
+            "table": self.table,
             "duration_s": round(self.duration_s, 1),
             "error": self.error,
         }

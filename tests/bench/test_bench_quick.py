@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 BENCHMARKS = ("admission", "capacity", "join_storm", "redis_cost", "two_instances", "echo")
 KEYS = {
@@ -22,9 +24,10 @@ KEYS = {
     "failures",
 }
 VERSIONS = {"python", "aiohttp", "python-socketio", "redis-server"}
-RUN_TIMEOUT = 110
+RUN_TIMEOUT = 170
 
 
+@pytest.mark.timeout(RUN_TIMEOUT + 30)
 def test_quick_benchmarks_write_results_without_failures(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--out", str(tmp_path)],
