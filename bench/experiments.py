@@ -72,25 +72,7 @@ def sid_index() -> None:
     manager.basic_disconnect = basic_disconnect
 
 
-def gc_tune() -> None:
-    """After each full (generation 2) collection, `gc.freeze()` what survived, so the next
-    full collection scans only newer objects; young collections every 10,000 allocations
-    instead of 700. (Cyclic garbage among frozen objects is then never collected.)"""
-    import asyncio
-    import contextlib
-    import gc
-
-    def after(phase: str, info: dict[str, Any]) -> None:
-        if phase == "stop" and info["generation"] == 2:
-            with contextlib.suppress(RuntimeError):
-                asyncio.get_running_loop().call_soon(gc.freeze)
-
-    gc.set_threshold(10_000, 10, 10)
-    gc.callbacks.append(after)
-
-
 EXPERIMENTS: dict[str, Callable[[], None]] = {
-    "gc-tune": gc_tune,
     "roster-batch": roster_batch,
     "sid-index": sid_index,
 }

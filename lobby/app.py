@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable
 import socketio
 from aiohttp import web
 
-from lobby import logs
+from lobby import gctune, logs
 from lobby.calls import CallService, IcePolicy
 from lobby.directory import Directory
 from lobby.feed import RoomFeed
@@ -81,6 +81,7 @@ def create_app(settings: Settings) -> web.Application:
     pages.setup(app)
     app.cleanup_ctx.append(_resources)
     app.cleanup_ctx.append(_sweeper)
+    app.cleanup_ctx.append(_gc_tuning)
     app.on_shutdown.append(_disconnect_clients)
     return app
 
@@ -110,6 +111,15 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         await _bounded("pub/sub", manager.close())
     await _bounded("store", app[STORE].close())
     app[DIRECTORY].close()
+
+
+async def _gc_tuning(app: web.Application) -> AsyncIterator[None]:
+    """Last start-up step, so the built app is what gets frozen; first to be undone."""
+    if not app[SETTINGS].gc_tune:
+        yield
+        return
+    async with gctune.tuned():
+        yield
 
 
 async def _bounded(step: str, work: Awaitable[None], seconds: float = 5.0) -> None:

@@ -51,6 +51,8 @@ class Settings:
     echo_max_sessions: int = 4
     echo_max_seconds: float = 60.0
     log_level: str = "INFO"
+    gc_tune: bool = True
+    """Tune the garbage collector for many long-lived objects (lobby/gctune.py)."""
 
     @property
     def base_url(self) -> str:
