@@ -46,7 +46,7 @@ SCRIPTS = {
     hashlib.sha1(text.encode()).hexdigest(): name  # noqa: S324 (Redis script ids are SHA-1)
     for name, text in (
         ("save", redis_store.SAVE_SCRIPT),
-        ("room_visits", redis_store.ROOM_VISITS_SCRIPT),
+        ("room", redis_store.ROOM_SCRIPT),
         ("reconnecting", redis_store.RECONNECTING_SCRIPT),
     )
 }

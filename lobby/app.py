@@ -20,7 +20,7 @@ from lobby.http.errors import lobby_errors
 from lobby.http.headers import security_headers
 from lobby.keys import CALLS, CONNECTIONS, DIRECTORY, ECHO, FEED, SERVICE, SETTINGS, SIO, STORE
 from lobby.presence.memory import MemoryPresenceStore
-from lobby.presence.store import PresenceStore
+from lobby.presence.store import PresenceStore, RoomSnapshot
 from lobby.pubsub import OwnedRedisManager
 from lobby.realtime import (
     ClinicianNamespace,
@@ -56,8 +56,8 @@ def create_app(settings: Settings) -> web.Application:
         compression_threshold=1 << 30,
     )
 
-    async def flush(room_id: str, call_changed: bool) -> None:
-        await broadcaster.flush(room_id, call_changed)  # bound below: feed before service
+    async def flush(room_id: str, call_changed: bool, snapshot: RoomSnapshot | None) -> None:
+        await broadcaster.flush(room_id, call_changed, snapshot)  # bound below
 
     app[FEED] = feed = RoomFeed(flush, settings.lobby_batch_delay)
     policy = Policy(

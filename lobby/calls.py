@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from lobby.errors import LobbyError
 from lobby.model import CALL_STATES, Visit
-from lobby.presence.store import CallMember
+from lobby.presence.store import CallMember, RoomQuery
 from lobby.service import LobbyService
 from signaling import policy
 from signaling.errors import NotInCall
@@ -55,11 +55,9 @@ class CallService:
         self.ice = ice
         self.heartbeat_timeout = heartbeat_timeout
 
-    async def roster(self, room_id: str, visits: list[Visit] | None = None) -> Roster:
-        if visits is None:
-            visits = await self.store.room_visits(room_id)
-        members = await self.store.call_members(room_id)
-        return self.roster_of(room_id, visits, members)
+    async def roster(self, room_id: str) -> Roster:
+        snapshot = await self.store.room_snapshot(RoomQuery(room_id))
+        return self.roster_of(room_id, snapshot.visits, snapshot.members)
 
     def roster_of(self, room_id: str, visits: list[Visit], members: list[CallMember]) -> Roster:
         now = self.lobby.clock()

@@ -1,4 +1,9 @@
-"""Coalesced room updates: a burst of changes in one room becomes one flush after `delay`."""
+"""Coalesced room updates: a burst of changes in one room becomes one flush after `delay`.
+
+A change that comes with a snapshot of the room (a transition reads the room as it saves)
+lets the flush send the lobby without reading the store again; the newest snapshot wins. A
+change without one (a clinician joined the call, a notice) makes the flush read the room.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,13 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from lobby.presence.store import RoomSnapshot
+
 log = logging.getLogger("venterom.feed")
 
-Flush = Callable[[str, bool], Awaitable[None]]
-"""flush(room_id, call_changed): the flag says whether anything in the room's call changed."""
+Flush = Callable[[str, bool, RoomSnapshot | None], Awaitable[None]]
+"""flush(room_id, call_changed, snapshot): whether anything in the room's call changed, and
+the room as the last change left it (None: read it)."""
 
 
 class RoomFeed:
@@ -20,13 +28,24 @@ class RoomFeed:
         self._delay = delay
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._call_changed: set[str] = set()
+        self._snapshots: dict[str, RoomSnapshot | None] = {}
         self._closed = False
 
-    def touch(self, room_id: str, call: bool = False) -> None:
+    def touch(self, room_id: str, call: bool = False, snapshot: RoomSnapshot | None = None) -> None:
+        if self._closed:
+            return
         if call:
             self._call_changed.add(room_id)
-        if room_id not in self._pending and not self._closed:
+        if room_id not in self._pending:
+            self._snapshots[room_id] = snapshot
             self._pending[room_id] = asyncio.create_task(self._flush_later(room_id))
+        else:
+            known = self._snapshots.get(room_id)
+            if snapshot is None or known is None:
+                # Something changed that no snapshot shows: read the room at flush time.
+                self._snapshots[room_id] = None
+            elif snapshot.sequence >= known.sequence:
+                self._snapshots[room_id] = snapshot
 
     def touch_later(self, room_id: str, seconds: float) -> None:
         """Flush a room again after `seconds` (e.g. when a grace period runs out)."""
@@ -40,15 +59,17 @@ class RoomFeed:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._pending.clear()
+        self._snapshots.clear()
 
     async def _flush_later(self, room_id: str) -> None:
         try:
             await asyncio.sleep(self._delay)
-            # Changes landing while we read are picked up by the next touch, not lost.
+            # Changes landing while we send are picked up by the next touch, not lost.
             del self._pending[room_id]
+            snapshot = self._snapshots.pop(room_id, None)
             call = room_id in self._call_changed
             self._call_changed.discard(room_id)
-            await self._flush(room_id, call)
+            await self._flush(room_id, call, snapshot)
         except asyncio.CancelledError:
             raise
         except Exception:

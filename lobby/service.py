@@ -1,7 +1,13 @@
-"""The lobby service: load → apply (pure machine) → save (compare-and-set) → publish.
+"""The lobby service: apply (pure machine) → save (compare-and-set) → publish.
 
 Handlers call this; it never knows about sockets. Every refusal is a `LobbyError` with a
 stable code, raised before anything changed.
+
+A transition starts from the last version of the visit this instance saw, without reading
+the store: the compare-and-set catches a stale copy and hands back the current one, and a
+refusal is only believed once checked against the store. So the usual transition is one
+store call (on Redis one round trip that also publishes the guest's update and reads the
+room for the lobby).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from typing import Protocol
 
 from lobby import invites, machine
 from lobby.accounts import dummy_verify, new_secret, verify_password
-from lobby.directory import Directory, Room
+from lobby.directory import Directory, Room, ScheduledVisit
 from lobby.errors import (
     Conflict,
     InvalidToken,
@@ -34,7 +40,15 @@ from lobby.model import (
     Visit,
     VisitState,
 )
-from lobby.presence.store import Notice, PresenceStore, SessionRecord
+from lobby.presence.store import (
+    Announcement,
+    Notice,
+    PresenceStore,
+    RoomQuery,
+    RoomSnapshot,
+    SaveResult,
+    SessionRecord,
+)
 from lobby.throttle import LoginThrottle
 from lobby.wire import NoticeCode, NoticeRequest
 
@@ -47,11 +61,25 @@ EXPECTED_LOOKAHEAD = 12 * 3600.0
 MAX_ATTEMPTS = 8
 """Compare-and-set retries before giving up with `conflict`; each retry re-validates."""
 
+MAX_KNOWN = 100_000
+"""Visits whose last seen version this instance keeps (the oldest are dropped first)."""
+
 
 class Publisher(Protocol):
     """Tells connected clients what changed; the realtime layer implements it."""
 
-    async def visit_changed(self, before: Visit | None, after: Visit) -> None: ...
+    def announcements(self, after: Visit) -> list[Announcement]:
+        """Messages the store may publish together with saving `after` (none if the
+        publisher has no shared channel); `visit_changed` is then told they went out."""
+        ...
+
+    async def visit_changed(
+        self,
+        before: Visit | None,
+        after: Visit,
+        room: RoomSnapshot | None = None,
+        announced: bool = False,
+    ) -> None: ...
 
     async def notice_sent(self, room_id: str, notice: Notice, visit_ids: list[str]) -> None: ...
 
@@ -97,6 +125,7 @@ class LobbyService:
         self.clock = clock
         self.metrics = Metrics()
         self.throttle = LoginThrottle()
+        self._known: dict[str, Visit] = {}
 
     # sessions -------------------------------------------------------------
 
@@ -164,7 +193,9 @@ class LobbyService:
     async def visit(self, visit_id: str) -> Visit:
         visit = await self.store.get(visit_id)
         if visit is None:
+            self._known.pop(visit_id, None)
             raise NotFound("visit not found")
+        self._remember(visit)
         return visit
 
     async def guest_act(
@@ -181,9 +212,7 @@ class LobbyService:
 
     async def guest_disconnected(self, visit_id: str) -> None:
         """The guest's last connection dropped: keep the place, flag it reconnecting."""
-        visit = await self.store.get(visit_id)
-        if visit is not None and machine.allowed(visit, Action.DISCONNECT, Actor.SYSTEM):
-            await self._transition_quietly(visit_id, Action.DISCONNECT, Actor.SYSTEM)
+        await self._transition_quietly(visit_id, Action.DISCONNECT, Actor.SYSTEM)
 
     # clinician actions --------------------------------------------------------
 
@@ -223,30 +252,38 @@ class LobbyService:
                     admitted.append(result)
         return admitted
 
-    async def expected(self, room_id: str, live: list[Visit]) -> list[Visit]:
+    def room_query(self, room_id: str) -> RoomQuery:
+        """What a lobby needs read of a room: its live visits, its call, and the visits
+        scheduled around now (to tell who is still expected)."""
+        return RoomQuery(room_id, tuple(s.visit_id for s in self._scheduled(room_id)))
+
+    async def room_snapshot(self, room_id: str) -> RoomSnapshot:
+        return await self.store.room_snapshot(self.room_query(room_id))
+
+    def expected(self, snapshot: RoomSnapshot) -> list[Visit]:
         """Today's scheduled visits of the room whose guest has not joined the lobby yet
         (not opened the link, or still testing devices): the clinician may need to phone."""
-        now = self.clock()
-        scheduled = self.directory.scheduled_between(
-            room_id, now - EXPECTED_LOOKBACK, now + EXPECTED_LOOKAHEAD
-        )
-        live_ids = {v.visit_id for v in live}
-        waiting_for = [s for s in scheduled if s.visit_id not in live_ids]
-        stored = await self.store.get_many([s.visit_id for s in waiting_for])
+        live_ids = {v.visit_id for v in snapshot.visits}
         expected = []
-        for slot in waiting_for:
-            visit = stored.get(slot.visit_id)
-            if visit is None:
-                visit = Visit(
-                    slot.visit_id,
-                    room_id,
-                    slot.role,
-                    appointment_start=slot.start,
-                    appointment_end=slot.end,
-                )
+        for slot in self._scheduled(snapshot.room_id):
+            if slot.visit_id in live_ids:
+                continue
+            visit = snapshot.others.get(slot.visit_id) or Visit(
+                slot.visit_id,
+                snapshot.room_id,
+                slot.role,
+                appointment_start=slot.start,
+                appointment_end=slot.end,
+            )
             if visit.state in {VisitState.INVITED, VisitState.CHECKING}:
                 expected.append(visit)
         return expected
+
+    def _scheduled(self, room_id: str) -> list[ScheduledVisit]:
+        now = self.clock()
+        return self.directory.scheduled_between(
+            room_id, now - EXPECTED_LOOKBACK, now + EXPECTED_LOOKAHEAD
+        )
 
     async def send_notice(self, clinician_id: str, request: NoticeRequest) -> Notice:
         self.require_room(clinician_id, request.room_id)
@@ -304,15 +341,17 @@ class LobbyService:
     # the one way a visit changes --------------------------------------------------
 
     async def _open(self, fresh: Visit) -> Visit:
+        before = await self.store.get(fresh.visit_id)
         for _ in range(MAX_ATTEMPTS):
-            before = await self.store.get(fresh.visit_id)
             current = before or fresh
             if current.live or not machine.allowed(current, Action.OPEN_LINK, Actor.GUEST):
+                self._remember(current)
                 return current
             after = machine.apply(current, Action.OPEN_LINK, Actor.GUEST, self.clock())
-            if await self.store.save(after, current.version):
-                await self._published(before, after)
+            result = await self._save(before, after, current.version)
+            if result.saved:
                 return after
+            before = result.current
         raise Conflict("visit changed too often; try again")
 
     async def _transition(
@@ -325,15 +364,48 @@ class LobbyService:
         joining: Joining | None = None,
         deny_reason: DenyReason | None = None,
     ) -> Visit:
-        for _ in range(MAX_ATTEMPTS):
+        before = self._known.get(visit_id)
+        checked = before is None
+        if before is None:
             before = await self.visit(visit_id)
-            if authorize is not None:
-                authorize(before)
-            after = machine.apply(before, action, actor, self.clock(), joining, deny_reason)
-            if await self.store.save(after, before.version):
-                await self._published(before, after)
+        for _ in range(MAX_ATTEMPTS):
+            try:
+                if authorize is not None:
+                    authorize(before)
+                after = machine.apply(before, action, actor, self.clock(), joining, deny_reason)
+            except LobbyError:
+                if checked:
+                    raise
+                # Our copy may be stale: refuse only what the store's version refuses.
+                before, checked = await self.visit(visit_id), True
+                continue
+            result = await self._save(before, after, before.version)
+            if result.saved:
                 return after
+            if result.current is None:
+                raise NotFound("visit not found")
+            before, checked = result.current, True
         raise Conflict("visit changed too often; try again")
+
+    async def _save(self, before: Visit | None, after: Visit, expected_version: int) -> SaveResult:
+        """Compare-and-set; on a win publish, on a loss remember what is stored now."""
+        announcements = self.publisher.announcements(after)
+        result = await self.store.save(
+            after, expected_version, room=self.room_query(after.room_id), announce=announcements
+        )
+        if not result.saved:
+            if result.current is None:
+                self._known.pop(after.visit_id, None)
+            else:
+                self._remember(result.current)
+            return result
+        self._remember(after)
+        _log_transition(before, after)
+        self.metrics.visit_changed(before, after, self.clock())
+        if after.ended:
+            await self.store.forget_heartbeat(after.visit_id)
+        await self.publisher.visit_changed(before, after, result.room, bool(announcements))
+        return result
 
     async def _transition_quietly(
         self, visit_id: str, action: Action, actor: Actor
@@ -344,12 +416,13 @@ class LobbyService:
         except (NotFound, Conflict, InvalidTransition):
             return None
 
-    async def _published(self, before: Visit | None, after: Visit) -> None:
-        _log_transition(before, after)
-        self.metrics.visit_changed(before, after, self.clock())
-        if after.ended:
-            await self.store.forget_heartbeat(after.visit_id)
-        await self.publisher.visit_changed(before, after)
+    def _remember(self, visit: Visit) -> None:
+        self._known.pop(visit.visit_id, None)
+        if visit.ended:
+            return
+        if len(self._known) >= MAX_KNOWN:
+            del self._known[next(iter(self._known))]
+        self._known[visit.visit_id] = visit
 
 
 def _log_transition(before: Visit | None, after: Visit) -> None:

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from lobby.model import Visit
-from lobby.presence.store import CallMember, Notice, SessionRecord
+from lobby.presence.store import (
+    Announcement,
+    CallMember,
+    Notice,
+    RoomQuery,
+    RoomSnapshot,
+    SaveResult,
+    SessionRecord,
+)
 from lobby.presence.ttl import Ttls
 
 T = TypeVar("T")
@@ -60,28 +69,49 @@ class MemoryPresenceStore:
         # Indexes, as the Redis backend keeps them, so reads don't scan every visit.
         self._rooms: dict[str, set[str]] = {}
         self._reconnecting: dict[str, float] = {}
+        self._sequence = itertools.count(1)
 
     async def get(self, visit_id: str) -> Visit | None:
         return self._visits.get(visit_id)
 
-    async def save(self, visit: Visit, expected_version: int) -> bool:
+    async def save(
+        self,
+        visit: Visit,
+        expected_version: int,
+        *,
+        room: RoomQuery | None = None,
+        announce: Sequence[Announcement] = (),
+    ) -> SaveResult:
+        """`announce` is ignored: one process has no other instance to tell."""
         current = self._visits.get(visit.visit_id)
         if (current.version if current else 0) != expected_version:
-            return False
+            return SaveResult(False, current)
         ttl = self.ttls.ended if visit.ended else self.ttls.visit
         self._visits.put(visit.visit_id, visit, ttl)
-        room = self._rooms.setdefault(visit.room_id, set())
+        live_ids = self._rooms.setdefault(visit.room_id, set())
         if visit.live:
-            room.add(visit.visit_id)
+            live_ids.add(visit.visit_id)
         else:
-            room.discard(visit.visit_id)
+            live_ids.discard(visit.visit_id)
         if visit.reconnecting and visit.reconnecting_since is not None:
             self._reconnecting[visit.visit_id] = visit.reconnecting_since
         else:
             self._reconnecting.pop(visit.visit_id, None)
         if visit.ended:
             self._heartbeats.pop(visit.visit_id, None)
-        return True
+        return SaveResult(True, room=None if room is None else await self.room_snapshot(room))
+
+    async def room_snapshot(self, query: RoomQuery) -> RoomSnapshot:
+        visits = await self.room_visits(query.room_id)
+        live = {v.visit_id for v in visits}
+        others = await self.get_many([i for i in query.visit_ids if i not in live])
+        return RoomSnapshot(
+            query.room_id,
+            visits,
+            await self.call_members(query.room_id),
+            others,
+            next(self._sequence),
+        )
 
     async def room_visits(self, room_id: str) -> list[Visit]:
         live = []
@@ -134,7 +164,7 @@ class MemoryPresenceStore:
     async def restore(self, visits: list[Visit], sessions: dict[str, SessionRecord]) -> int:
         restored = 0
         for visit in visits:
-            restored += await self.save(visit, 0)
+            restored += (await self.save(visit, 0)).saved
         for session_id, record in sessions.items():
             if self._sessions.get(session_id) is None:
                 await self.put_session(session_id, record)

@@ -11,6 +11,7 @@ key                        type    content                              TTL
 =========================  ======  ===================================  ====================
 ``visit:{visit_id}``       hash    the serialized `Visit`               visit / ended
 ``room:{room_id}:live``    zset    live visit ids, score waiting_since  visit (refreshed)
+``room:{room_id}:seq``     string  count of saves, orders snapshots     visit (refreshed)
 ``reconnecting``           zset    visit ids, score reconnecting_since  visit (refreshed)
 ``heartbeats``             zset    visit ids, score last heartbeat      heartbeat_index
 ``session:{session_id}``   string  JSON `SessionRecord` (no names)      until expires_at
@@ -35,7 +36,16 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from lobby.model import Visit
-from lobby.presence.store import CallMember, Notice, SessionKind, SessionRecord
+from lobby.presence.store import (
+    Announcement,
+    CallMember,
+    Notice,
+    RoomQuery,
+    RoomSnapshot,
+    SaveResult,
+    SessionKind,
+    SessionRecord,
+)
 from lobby.presence.ttl import Ttls
 
 DEFAULT_PREFIX = "venterom:"
@@ -62,6 +72,11 @@ def session_key(prefix: str, session_id: str) -> str:
     return f"{prefix}session:{session_id}"
 
 
+def room_sequence_key(prefix: str, room_id: str) -> str:
+    """A counter bumped by every save in the room, to order snapshots of it."""
+    return f"{prefix}room:{room_id}:seq"
+
+
 def call_key(prefix: str, room_id: str) -> str:
     """The hash of clinicians taking part in a room's call."""
     return f"{prefix}call:{room_id}"
@@ -72,16 +87,48 @@ def notice_key(prefix: str, room_id: str) -> str:
     return f"{prefix}notice:{room_id}"
 
 
-SAVE_SCRIPT = """
--- KEYS: 1 visit hash, 2 room live set, 3 reconnecting set, 4 heartbeats set
+_SNAPSHOT_LUA = """
+-- A room's live visits (flat HGETALLs in score order, pruning ids whose hash expired), its
+-- call hash, and the flat HGETALLs of the visits named in ARGV[first..] that exist.
+local function snapshot(live_key, call_key, visit_prefix, first)
+  local rows = {}
+  for _, id in ipairs(redis.call('ZRANGE', live_key, 0, -1)) do
+    local fields = redis.call('HGETALL', visit_prefix .. id)
+    if #fields == 0 then
+      redis.call('ZREM', live_key, id)
+    else
+      rows[#rows + 1] = fields
+    end
+  end
+  local others = {}
+  for i = first, #ARGV do
+    local fields = redis.call('HGETALL', visit_prefix .. ARGV[i])
+    if #fields > 0 then others[#others + 1] = fields end
+  end
+  return {rows, redis.call('HGETALL', call_key), others}
+end
+"""
+
+SAVE_SCRIPT = (
+    _SNAPSHOT_LUA
+    + """
+-- KEYS: 1 visit hash, 2 room live set, 3 reconnecting set, 4 heartbeats set, 5 call hash,
+--       6 room sequence counter
 -- ARGV: 1 expected version, 2 visit ttl, 3 live flag, 4 live score, 5 reconnecting flag,
 --       6 reconnecting score, 7 ended flag, 8 visit id, 9 index ttl, 10 heartbeat ttl,
---       11.. field/value pairs of the visit
+--       11 visit key prefix, 12 snapshot flag, 13 n: count of visit field/value items,
+--       14 m: count of channel/message items, then the n items, the m items, and the ids
+--       of other visits for the snapshot.
+-- Returns {0, current hash} when the version does not match; else {1} or, with the
+-- snapshot flag, {1, sequence, snapshot}.
 local current = redis.call('HGET', KEYS[1], 'version')
 if not current then current = '0' end
-if tonumber(current) ~= tonumber(ARGV[1]) then return 0 end
+if tonumber(current) ~= tonumber(ARGV[1]) then
+  return {0, redis.call('HGETALL', KEYS[1])}
+end
+local n, m = tonumber(ARGV[13]), tonumber(ARGV[14])
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 11))
+redis.call('HSET', KEYS[1], unpack(ARGV, 15, 14 + n))
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 if ARGV[3] == '1' then
   redis.call('ZADD', KEYS[2], ARGV[4], ARGV[8])
@@ -99,26 +146,30 @@ if ARGV[7] == '1' then
   redis.call('ZREM', KEYS[4], ARGV[8])
   redis.call('EXPIRE', KEYS[4], ARGV[10])
 end
-return 1
-"""
-"""Compare-and-set of one visit plus its index entries, atomically."""
-
-ROOM_VISITS_SCRIPT = """
--- KEYS: 1 room live set. ARGV: 1 visit key prefix.
--- Returns the flat HGETALL of each live visit in score order; prunes ids whose hash expired.
-local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
-local out = {}
-for _, id in ipairs(ids) do
-  local fields = redis.call('HGETALL', ARGV[1] .. id)
-  if #fields == 0 then
-    redis.call('ZREM', KEYS[1], id)
-  else
-    out[#out + 1] = fields
-  end
+local sequence = redis.call('INCR', KEYS[6])
+redis.call('EXPIRE', KEYS[6], ARGV[9])
+for i = 15 + n, 14 + n + m, 2 do
+  redis.call('PUBLISH', ARGV[i], ARGV[i + 1])
 end
-return out
+if ARGV[12] == '1' then
+  return {1, sequence, snapshot(KEYS[2], KEYS[5], ARGV[11], 15 + n + m)}
+end
+return {1}
 """
-"""A consistent snapshot of a room's queue in one round trip."""
+)
+"""Compare-and-set of one visit plus its index entries, atomically; on success it also
+publishes the given messages and can read the room, so a transition is one round trip."""
+
+ROOM_SCRIPT = (
+    _SNAPSHOT_LUA
+    + """
+-- KEYS: 1 room live set, 2 call hash, 3 room sequence counter.
+-- ARGV: 1 visit key prefix, 2.. ids of other visits to report.
+local sequence = tonumber(redis.call('GET', KEYS[3]) or '0')
+return {sequence, snapshot(KEYS[1], KEYS[2], ARGV[1], 2)}
+"""
+)
+"""A consistent snapshot of a room in one round trip."""
 
 RECONNECTING_SCRIPT = """
 -- KEYS: 1 reconnecting set. ARGV: 1 exclusive max score, 2 visit key prefix.
@@ -224,6 +275,40 @@ def _session_json(record: SessionRecord) -> str:
     )
 
 
+def _call_members(raw: Mapping[str, str]) -> list[CallMember]:
+    members = []
+    for peer_id, payload in sorted(raw.items()):
+        data = json.loads(payload)
+        members.append(
+            CallMember(
+                peer_id=peer_id,
+                name=str(data["name"]),
+                seen_at=float(data["seen_at"]),
+                reconnecting=bool(data["reconnecting"]),
+            )
+        )
+    return members
+
+
+def _snapshot(room_id: str, sequence: int, raw: Sequence[Any]) -> RoomSnapshot:
+    """Decode the snapshot part of a script's reply."""
+    rows, call, others = raw
+    visits = [decode_visit(_decode_pairs(row)) for row in rows]
+    live = sorted(
+        (v for v in visits if v.room_id == room_id and v.live),
+        key=lambda v: (v.waiting_since or 0.0, v.visit_id),
+    )
+    live_ids = {v.visit_id for v in live}
+    stored = (decode_visit(_decode_pairs(row)) for row in others)
+    return RoomSnapshot(
+        room_id,
+        live,
+        _call_members(_decode_pairs(call)),
+        {v.visit_id: v for v in stored if v.visit_id not in live_ids},
+        sequence,
+    )
+
+
 class RedisPresenceStore:
     """Implements `PresenceStore` on redis-py asyncio; safe to share between instances."""
 
@@ -234,7 +319,7 @@ class RedisPresenceStore:
         self.ttls = ttls or Ttls()
         self.prefix = prefix
         self._save = client.register_script(SAVE_SCRIPT)
-        self._room_visits = client.register_script(ROOM_VISITS_SCRIPT)
+        self._room = client.register_script(ROOM_SCRIPT)
         self._reconnecting = client.register_script(RECONNECTING_SCRIPT)
 
     @classmethod
@@ -269,16 +354,26 @@ class RedisPresenceStore:
             return None
         return decode_visit(_decode_mapping(raw))
 
-    async def save(self, visit: Visit, expected_version: int) -> bool:
+    async def save(
+        self,
+        visit: Visit,
+        expected_version: int,
+        *,
+        room: RoomQuery | None = None,
+        announce: Sequence[Announcement] = (),
+    ) -> SaveResult:
         ended = visit.ended
         in_reconnecting = visit.reconnecting and visit.reconnecting_since is not None
         pairs = [item for kv in encode_visit(visit).items() for item in kv]
-        wrote = await self._save(
+        messages = [item for pair in announce for item in pair]
+        reply = await self._save(
             keys=[
                 visit_key(self.prefix, visit.visit_id),
                 room_live_key(self.prefix, visit.room_id),
                 self._reconnecting_key,
                 self._heartbeats_key,
+                call_key(self.prefix, visit.room_id),
+                room_sequence_key(self.prefix, visit.room_id),
             ],
             args=[
                 expected_version,
@@ -291,18 +386,35 @@ class RedisPresenceStore:
                 visit.visit_id,
                 self.ttls.visit,
                 self.ttls.heartbeat_index,
+                visit_key(self.prefix, ""),
+                _flag(room is not None),
+                len(pairs),
+                len(messages),
                 *pairs,
+                *messages,
+                *(room.visit_ids if room is not None else ()),
             ],
         )
-        return bool(int(wrote))
+        if not int(reply[0]):
+            current = _decode_pairs(reply[1])
+            return SaveResult(False, decode_visit(current) if current else None)
+        if room is None:
+            return SaveResult(True)
+        return SaveResult(True, room=_snapshot(room.room_id, int(reply[1]), reply[2]))
+
+    async def room_snapshot(self, query: RoomQuery) -> RoomSnapshot:
+        sequence, raw = await self._room(
+            keys=[
+                room_live_key(self.prefix, query.room_id),
+                call_key(self.prefix, query.room_id),
+                room_sequence_key(self.prefix, query.room_id),
+            ],
+            args=[visit_key(self.prefix, ""), *query.visit_ids],
+        )
+        return _snapshot(query.room_id, int(sequence), raw)
 
     async def room_visits(self, room_id: str) -> list[Visit]:
-        rows = await self._room_visits(
-            keys=[room_live_key(self.prefix, room_id)], args=[visit_key(self.prefix, "")]
-        )
-        visits = [decode_visit(_decode_pairs(row)) for row in rows]
-        live = [v for v in visits if v.room_id == room_id and v.live]
-        return sorted(live, key=lambda v: (v.waiting_since or 0.0, v.visit_id))
+        return (await self.room_snapshot(RoomQuery(room_id))).visits
 
     async def heartbeat(self, visit_ids: list[str], now: float) -> None:
         if not visit_ids:
@@ -349,7 +461,7 @@ class RedisPresenceStore:
     async def restore(self, visits: list[Visit], sessions: dict[str, SessionRecord]) -> int:
         restored = 0
         for visit in visits:
-            restored += await self.save(visit, 0)
+            restored += (await self.save(visit, 0)).saved
         now = time.time()
         async with self.client.pipeline(transaction=False) as pipe:
             for session_id, record in sessions.items():
@@ -408,19 +520,9 @@ class RedisPresenceStore:
         await self.client.hdel(call_key(self.prefix, room_id), peer_id)
 
     async def call_members(self, room_id: str) -> list[CallMember]:
-        raw = await self.client.hgetall(call_key(self.prefix, room_id))
-        members = []
-        for peer_id, payload in sorted(_decode_mapping(raw).items()):
-            data = json.loads(payload)
-            members.append(
-                CallMember(
-                    peer_id=peer_id,
-                    name=str(data["name"]),
-                    seen_at=float(data["seen_at"]),
-                    reconnecting=bool(data["reconnecting"]),
-                )
-            )
-        return members
+        return _call_members(
+            _decode_mapping(await self.client.hgetall(call_key(self.prefix, room_id)))
+        )
 
     async def put_instance(self, instance_id: str, stats: dict[str, object], ttl: int) -> None:
         payload = json.dumps({**stats, "instance_id": instance_id})

@@ -6,7 +6,8 @@ only a tombstone (state and reason, no personal data) for a short while.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from lobby.model import Visit
@@ -46,17 +47,67 @@ class CallMember:
     reconnecting: bool = False
 
 
+Announcement = tuple[str, str]
+"""A (channel, message) pair the store publishes together with a save, only if it wins."""
+
+
+@dataclass(frozen=True, slots=True)
+class RoomQuery:
+    """What to read of a room along with a save: its live visits, its call, and the stored
+    state of `visit_ids` (the room's scheduled visits, to tell who is still expected)."""
+
+    room_id: str
+    visit_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RoomSnapshot:
+    """One consistent read of a room."""
+
+    room_id: str
+    visits: list[Visit]
+    """Live visits in order of arrival."""
+    members: list[CallMember]
+    """Clinicians in the call, in order of peer id."""
+    others: dict[str, Visit] = field(default_factory=dict)
+    """The asked-for visits that exist and are not live, by id."""
+    sequence: int = 0
+    """Grows with every save in the room: of two snapshots, the larger is the newer."""
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    saved: bool
+    current: Visit | None = None
+    """When the save lost: what is stored now (None: nothing)."""
+    room: RoomSnapshot | None = None
+    """When the save won and a `RoomQuery` was given: the room right after it."""
+
+
 class PresenceStore(Protocol):
     """Soft state of visits, lobbies, heartbeats and sessions.
 
     `save` is a compare-and-set on `Visit.version`: it writes only when the stored
     version equals `expected_version` (0: the visit must not exist yet), so that two
-    racing transitions leave exactly one outcome.
+    racing transitions leave exactly one outcome. The loser learns the current visit from
+    the result, so a caller never needs to read before it writes; the winner can have the
+    room read and messages published in the same step (one round trip on Redis).
     """
 
     async def get(self, visit_id: str) -> Visit | None: ...
 
-    async def save(self, visit: Visit, expected_version: int) -> bool: ...
+    async def save(
+        self,
+        visit: Visit,
+        expected_version: int,
+        *,
+        room: RoomQuery | None = None,
+        announce: Sequence[Announcement] = (),
+    ) -> SaveResult: ...
+
+    async def room_snapshot(self, query: RoomQuery) -> RoomSnapshot:
+        """The room's live visits, call members and asked-for visits, in one read."""
+        ...
 
     async def room_visits(self, room_id: str) -> list[Visit]:
         """Live visits (waiting, in call, paused) of a room, in order of arrival."""

@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 import socketio
+from socketio.async_pubsub_manager import AsyncPubSubManager
 
 from lobby.calls import CallService
 from lobby.feed import RoomFeed
 from lobby.model import CALL_STATES, Visit
-from lobby.presence.store import Notice
+from lobby.presence.store import Announcement, Notice, RoomSnapshot
 from lobby.realtime.common import (
     CLINICIAN_NS,
     GUEST_NS,
@@ -30,26 +31,76 @@ from signaling.policy import Participant, Roster
 
 
 class SocketPublisher:
-    """Implements `service.Publisher`: the guest hears at once; rooms are flushed in batches."""
+    """Implements `service.Publisher`: the guest hears at once; rooms are flushed in batches.
+
+    With a pub/sub manager (several instances), the guest's update is handed to the store,
+    which publishes it in the same step as the save; here it is then delivered to this
+    instance's sockets only."""
 
     def __init__(self, sio: socketio.AsyncServer, feed: RoomFeed) -> None:
         self._sio = sio
         self._feed = feed
 
-    async def visit_changed(self, before: Visit | None, after: Visit) -> None:
+    def announcements(self, after: Visit) -> list[Announcement]:
+        manager = self._sio.manager
+        if not isinstance(manager, AsyncPubSubManager):
+            return []
+        return [
+            (
+                manager.channel,
+                pubsub_emit(
+                    manager, "visit", guest_view(after), GUEST_NS, visit_room(after.visit_id)
+                ),
+            )
+        ]
+
+    async def visit_changed(
+        self,
+        before: Visit | None,
+        after: Visit,
+        room: RoomSnapshot | None = None,
+        announced: bool = False,
+    ) -> None:
         await self._sio.emit(
-            "visit", guest_view(after), room=visit_room(after.visit_id), namespace=GUEST_NS
+            "visit",
+            guest_view(after),
+            room=visit_room(after.visit_id),
+            namespace=GUEST_NS,
+            ignore_queue=announced,
         )
-        self._feed.touch(after.room_id, call=_touches_call(before, after))
+        self._feed.touch(after.room_id, call=_touches_call(before, after), snapshot=room)
 
     async def notice_sent(self, room_id: str, notice: Notice, visit_ids: list[str]) -> None:
-        payload = notice_view(notice)
-        for visit_id in visit_ids:
-            await self._sio.emit("notice", payload, room=visit_room(visit_id), namespace=GUEST_NS)
+        if visit_ids:
+            rooms = [visit_room(visit_id) for visit_id in visit_ids]
+            await self._sio.emit("notice", notice_view(notice), room=rooms, namespace=GUEST_NS)
         self._feed.touch(room_id)
 
     async def call_changed(self, room_id: str) -> None:
         self._feed.touch(room_id, call=True)
+
+
+def pubsub_emit(
+    manager: AsyncPubSubManager,
+    event: str,
+    data: dict[str, Any],
+    namespace: str,
+    room: str,
+) -> str:
+    """The message python-socketio's pub/sub manager publishes for `emit` (see
+    `AsyncPubSubManager.emit`), so that another process can publish it for us."""
+    message = {
+        "method": "emit",
+        "event": event,
+        "data": [data],
+        "binary": False,
+        "namespace": namespace,
+        "room": room,
+        "skip_sid": None,
+        "callback": None,
+        "host_id": manager.host_id,
+    }
+    return str(manager.json.dumps(message))
 
 
 def _touches_call(before: Visit | None, after: Visit) -> bool:
@@ -68,38 +119,41 @@ class RoomBroadcaster:
         self.store = service.store
         self.calls = calls
 
-    async def lobby(self, room_id: str, visits: list[Visit] | None = None) -> dict[str, Any]:
-        if visits is None:
-            visits = await self.store.room_visits(room_id)
-        expected = await self.service.expected(room_id, visits)
+    async def lobby(self, room_id: str) -> dict[str, Any]:
+        return self.lobby_of(await self.service.room_snapshot(room_id))
+
+    def lobby_of(self, snapshot: RoomSnapshot) -> dict[str, Any]:
         return {
-            "room_id": room_id,
-            "visits": [lobby_entry(v) for v in visits],
-            "expected": [expected_entry(v) for v in expected],
+            "room_id": snapshot.room_id,
+            "visits": [lobby_entry(v) for v in snapshot.visits],
+            "expected": [expected_entry(v) for v in self.service.expected(snapshot)],
         }
 
-    async def flush(self, room_id: str, call_changed: bool = True) -> None:
+    async def flush(
+        self, room_id: str, call_changed: bool = True, snapshot: RoomSnapshot | None = None
+    ) -> None:
         """The lobby always; the roster only when the call changed (most lobby traffic is
         arrivals, which nobody in a call needs to hear about)."""
-        visits = await self.store.room_visits(room_id)
+        if snapshot is None:
+            snapshot = await self.service.room_snapshot(room_id)
         await self.sio.emit(
-            "lobby",
-            await self.lobby(room_id, visits),
-            room=lobby_room(room_id),
-            namespace=CLINICIAN_NS,
+            "lobby", self.lobby_of(snapshot), room=lobby_room(room_id), namespace=CLINICIAN_NS
         )
         if call_changed:
-            roster = await self.calls.roster(room_id, visits)
+            roster = self.calls.roster_of(room_id, snapshot.visits, snapshot.members)
             await self.to_call(roster, "roster", roster.to_wire())
 
     async def to_call(
         self, roster: Roster, event: str, payload: dict[str, Any], skip: str | None = None
     ) -> None:
-        """Send to every participant of the call (clinicians through their call room)."""
+        """Send to every participant of the call (clinicians through their call room): one
+        emit per namespace, however many guests are in the call."""
+        if not roster.members:
+            return
         await self.sio.emit(event, payload, room=call_room(roster.room_id), namespace=CLINICIAN_NS)
-        for peer_id in roster.guests():
-            if peer_id != skip:
-                await self.sio.emit(event, payload, room=visit_room(peer_id), namespace=GUEST_NS)
+        guests = [visit_room(peer_id) for peer_id in roster.guests() if peer_id != skip]
+        if guests:
+            await self.sio.emit(event, payload, room=guests, namespace=GUEST_NS)
 
     async def to_peer(
         self, room_id: str, target: Participant, event: str, payload: dict[str, Any]

@@ -30,3 +30,25 @@ async def test_guest_on_a_and_clinician_on_b_join_admit_and_notice(harness: Harn
         )
     )["ok"]
     assert (await waiting.wait_for("visit", visit_in("ended")))["end_reason"] == "denied"
+
+
+@pytest.mark.parametrize("store_kind", ["redis"])
+async def test_an_instance_acts_on_the_current_visit_not_its_own_last_copy(
+    harness: Harness,
+) -> None:
+    a, b = await harness.server(), await harness.server()
+    room = harness.room(harness.clinician("doctor"))
+    on_a = await harness.clinician_client(a, "doctor")
+    on_b = await harness.clinician_client(b, "doctor")
+    guest = await harness.guest(a, harness.invite(room))
+    visit_id = (await guest.call("join", JOIN_DETAILS))["visit"]["visit_id"]
+
+    # A last saw the visit waiting; B admits it; then A is asked for what only the
+    # admitted visit allows, and for what only the waiting one allowed.
+    assert (await on_b.call("admit", {"visit_id": visit_id}))["ok"]
+    await guest.wait_for("visit", visit_in("in_call"))
+    pause = await on_a.call("pause", {"visit_id": visit_id})
+    assert pause["ok"], pause
+    assert (await guest.wait_for("visit", visit_in("paused")))["visit_id"] == visit_id
+    again = await on_a.call("admit", {"visit_id": visit_id})
+    assert again == {"ok": False, "error": "invalid_transition", "message": again.get("message")}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import socket
 import time
@@ -22,7 +23,7 @@ from lobby.presence.redis import (
 from lobby.presence.redis import (
     RedisPresenceStore as Store,
 )
-from lobby.presence.store import Notice, SessionRecord
+from lobby.presence.store import Notice, RoomQuery, SessionRecord
 from lobby.presence.ttl import Ttls
 
 pytestmark = pytest.mark.redis
@@ -42,7 +43,7 @@ async def store(redis_url: str) -> AsyncIterator[Store]:
 
 async def step(store: Store, visit: Visit, action: Action, actor: Actor, **kw: Any) -> Visit:
     nxt = apply(visit, action, actor, time.time(), **kw)
-    assert await store.save(nxt, visit.version)
+    assert (await store.save(nxt, visit.version)).saved
     return nxt
 
 
@@ -104,7 +105,9 @@ async def test_every_key_expires_and_ended_visits_leave_nothing_personal(
     dropped = await step(store, dropped, Action.DISCONNECT, Actor.SYSTEM)
     keeper = await step(store, keeper, Action.DISCONNECT, Actor.SYSTEM)
     keys = await assert_every_key_expires(redis_client)
-    assert len(keys) == 5 + 1 + 1 + 1 + 6 + 1  # visits, live, heartbeats, reconnecting, ...
+    assert (
+        len(keys) == 5 + 1 + 1 + 1 + 1 + 6 + 1
+    )  # visits, live, seq, heartbeats, reconnecting, ...
     assert any("Kari Nordmann" in value for value in await everything_stored(redis_client))
 
     await step(store, completed, Action.END, Actor.CLINICIAN)
@@ -164,12 +167,39 @@ async def test_one_round_trip_per_save_get_and_room_visits(
 
     monkeypatch.setattr(store.client, "execute_command", counting)
 
-    await step(store, visit, Action.ADMIT, Actor.CLINICIAN)
+    admitted = apply(visit, Action.ADMIT, Actor.CLINICIAN, time.time())
+    result = await store.save(
+        admitted, visit.version, room=RoomQuery(ROOM, ("v2",)), announce=[("ch", "admitted")]
+    )
+    assert result.saved and result.room is not None and result.room.visits == [admitted]
     assert commands == ["EVALSHA"]
     await store.get("v1")
     assert commands[1:] == ["HGETALL"]
     await store.room_visits(ROOM)
     assert commands[2:] == ["EVALSHA"]
+
+
+async def test_announcements_are_published_only_by_a_winning_save(
+    store: Store, redis_client: aioredis.Redis
+) -> None:
+    visit = await join(store, "v1", "Kari Nordmann")
+    admitted = apply(visit, Action.ADMIT, Actor.CLINICIAN, time.time())
+    async with redis_client.pubsub(ignore_subscribe_messages=True) as pubsub:
+        await pubsub.subscribe("lobby-events", "other")
+
+        lost = await store.save(admitted, visit.version - 1, announce=[("lobby-events", "stale")])
+        won = await store.save(
+            admitted, visit.version, announce=[("lobby-events", "one"), ("other", "two")]
+        )
+
+        assert not lost.saved and won.saved
+        received = []
+        async with asyncio.timeout(5):
+            while len(received) < 2:
+                message = await pubsub.get_message(timeout=1.0)
+                if message is not None:
+                    received.append((message["channel"], message["data"]))
+    assert received == [("lobby-events", "one"), ("other", "two")]
 
 
 def test_serialization_covers_every_visit_field() -> None:

@@ -12,7 +12,7 @@ from lobby.machine import apply
 from lobby.model import Action, Actor, DenyReason, EndReason, Joining, Role, Visit, VisitState
 from lobby.presence.memory import MemoryPresenceStore
 from lobby.presence.redis import RedisPresenceStore
-from lobby.presence.store import CallMember, Notice, PresenceStore, SessionRecord
+from lobby.presence.store import CallMember, Notice, PresenceStore, RoomQuery, SessionRecord
 from lobby.presence.ttl import Ttls
 
 FAR_FUTURE = 1e12
@@ -73,7 +73,7 @@ async def step(
 ) -> Visit:
     """Apply one transition and save it with the version it was read at."""
     nxt = apply(visit, action, actor, now, joining)
-    assert await store.save(nxt, visit.version)
+    assert (await store.save(nxt, visit.version)).saved
     return nxt
 
 
@@ -89,24 +89,67 @@ async def waiting(
 async def test_first_save_needs_version_zero_and_happens_once(store: PresenceStore) -> None:
     opened = apply(Visit("v1", "room-a", Role.PATIENT), Action.OPEN_LINK, Actor.GUEST, 1.0)
 
-    assert await store.save(opened, 0)
-    assert not await store.save(opened, 0)
+    assert (await store.save(opened, 0)).saved
+    assert not (await store.save(opened, 0)).saved
     assert await store.get("v1") == opened
     assert await store.get("missing") is None
 
 
 async def test_stale_version_is_refused_and_changes_nothing(store: PresenceStore) -> None:
     opened = apply(Visit("v1", "room-a", Role.PATIENT), Action.OPEN_LINK, Actor.GUEST, 1.0)
-    assert await store.save(opened, 0)
+    assert (await store.save(opened, 0)).saved
     joined = await step(
         store, opened, Action.JOIN, Actor.GUEST, 2.0, Joining("Kari Nordmann", consent=True)
     )
 
     late = apply(opened, Action.WITHDRAW, Actor.GUEST, 3.0)
-    assert not await store.save(late, opened.version)
-    assert not await store.save(late, joined.version + 5)
+    assert not (await store.save(late, opened.version)).saved
+    assert not (await store.save(late, joined.version + 5)).saved
     assert await store.get("v1") == joined
     assert [v.visit_id for v in await store.room_visits("room-a")] == ["v1"]
+
+
+async def test_a_losing_save_hands_back_what_is_stored(store: PresenceStore) -> None:
+    opened = apply(Visit("v1", "room-a", Role.PATIENT), Action.OPEN_LINK, Actor.GUEST, 1.0)
+    nothing = await store.save(apply(opened, Action.WITHDRAW, Actor.GUEST, 2.0), opened.version)
+    assert not nothing.saved and nothing.current is None
+
+    assert (await store.save(opened, 0)).saved
+    joined = await step(
+        store, opened, Action.JOIN, Actor.GUEST, 2.0, Joining("Kari Nordmann", consent=True)
+    )
+    lost = await store.save(apply(opened, Action.WITHDRAW, Actor.GUEST, 3.0), opened.version)
+
+    assert not lost.saved
+    assert lost.current == joined
+    assert lost.room is None
+
+
+async def test_a_winning_save_can_read_the_room_in_the_same_step(store: PresenceStore) -> None:
+    first = await waiting(store, "first", "room-a", 10.0, "Kari Nordmann")
+    await waiting(store, "elsewhere", "room-b", 11.0)
+    checking = await step(
+        store, Visit("checking", "room-a", Role.PATIENT), Action.OPEN_LINK, Actor.GUEST, 12.0
+    )
+    await store.put_call_member("room-a", CallMember("clin-1", "Dr. Lege", 12.0))
+    query = RoomQuery("room-a", ("checking", "never-opened", "first"))
+
+    second = apply(Visit("second", "room-a", Role.PATIENT), Action.OPEN_LINK, Actor.GUEST, 13.0)
+    assert (await store.save(second, 0)).room is None
+    joined = apply(second, Action.JOIN, Actor.GUEST, 14.0, Joining("Ola", consent=True))
+    result = await store.save(joined, second.version, room=query)
+
+    assert result.saved and result.room is not None
+    assert result.room.room_id == "room-a"
+    assert result.room.visits == [first, joined]
+    assert [m.peer_id for m in result.room.members] == ["clin-1"]
+    assert result.room.others == {"checking": checking}  # live and unknown ids left out
+    admitted = apply(first, Action.ADMIT, Actor.CLINICIAN, 15.0)
+    later = await store.save(admitted, first.version, room=query)
+    assert later.room is not None and later.room.sequence > result.room.sequence
+    read = await store.room_snapshot(query)
+    assert read.visits == [admitted, joined]
+    assert read.sequence >= later.room.sequence
 
 
 async def test_get_round_trips_every_field(store: PresenceStore) -> None:
@@ -140,7 +183,7 @@ async def test_get_round_trips_every_field(store: PresenceStore) -> None:
 
     denied = await waiting(store, "rt-2", "room-å", 5.0)
     denied = apply(denied, Action.DENY, Actor.CLINICIAN, 6.0, deny_reason=DenyReason.RESCHEDULE)
-    assert await store.save(denied, denied.version - 1)
+    assert (await store.save(denied, denied.version - 1)).saved
     assert await store.get("rt-2") == denied
     assert denied.detail == DenyReason.RESCHEDULE.value
 
@@ -290,7 +333,7 @@ async def test_everything_expires(store: PresenceStore, clock: Clock) -> None:
     assert await store.get_session("s1") is None
     assert await store.get_notice("room-a") is None
     fresh = apply(Visit("live", "room-a", Role.PATIENT), Action.OPEN_LINK, Actor.GUEST, 20.0)
-    assert await store.save(fresh, 0)
+    assert (await store.save(fresh, 0)).saved
 
 
 async def test_concurrent_admits_have_exactly_one_winner(store: PresenceStore) -> None:
@@ -303,7 +346,7 @@ async def test_concurrent_admits_have_exactly_one_winner(store: PresenceStore) -
         assert current is not None and current.state is VisitState.WAITING
         admitted = apply(current, Action.ADMIT, Actor.CLINICIAN, 100.0 + i)
         await barrier.wait()  # every attempt has read the waiting visit before any writes
-        return await store.save(admitted, current.version)
+        return (await store.save(admitted, current.version)).saved
 
     async with asyncio.timeout(10):
         results = await asyncio.gather(*(admit(i) for i in range(attempts)))
