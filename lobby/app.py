@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable
 
@@ -18,6 +19,7 @@ from lobby.feed import RoomFeed
 from lobby.http import ops, ops_api, pages, sessions
 from lobby.http.errors import lobby_errors
 from lobby.http.headers import security_headers
+from lobby.keeper import PresenceKeeper
 from lobby.keys import CALLS, CONNECTIONS, DIRECTORY, ECHO, FEED, SERVICE, SETTINGS, SIO, STORE
 from lobby.presence.memory import MemoryPresenceStore
 from lobby.presence.store import PresenceStore, RoomSnapshot
@@ -154,6 +156,9 @@ async def _finished(task: asyncio.Task[None]) -> None:
 async def _sweep_until(app: web.Application, stop: asyncio.Event) -> None:
     settings, service, connections = app[SETTINGS], app[SERVICE], app[CONNECTIONS]
     calls = app[CALLS]
+    ttl = max(15, round(3 * settings.heartbeat_interval))
+    marker = f"{ops_api.instance_name(settings)}-{secrets.token_hex(4)}"  # one per app
+    keeper = PresenceKeeper(service, connections, marker, ttl)
     last_beat = 0.0
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
@@ -166,12 +171,8 @@ async def _sweep_until(app: web.Application, stop: asyncio.Event) -> None:
             await service.sweep(local, connections.__contains__)
             if beat:
                 stats = await ops_api.instance_stats(app)
-                ttl = max(15, round(3 * settings.heartbeat_interval))
                 await app[STORE].put_instance(str(stats["instance_id"]), stats, ttl)
-                held, sessions = connections.held()
-                for visit in await service.republish(held, sessions):
-                    if visit.visit_id in connections.snapshots:
-                        connections.snapshots[visit.visit_id] = visit
+                await keeper.beat()
             await service.mark_stale(service.clock() - settings.heartbeat_timeout)
             for room_id, member in connections.call_members():
                 await calls.clinician_seen(room_id, member, reconnecting=False)

@@ -321,8 +321,15 @@ class LobbyService:
             if not is_local(visit_id):
                 await self._transition_quietly(visit_id, Action.EXPIRE, Actor.SYSTEM)
 
+    async def refresh(self, held: list[Visit]) -> list[Visit]:
+        """The stored state of visits our clients hold (their own copy if none is stored)."""
+        stored = await self.store.get_many([v.visit_id for v in held])
+        for visit in stored.values():
+            self._remember(visit)
+        return [stored.get(v.visit_id, v) for v in held]
+
     async def republish(self, held: list[Visit], sessions: dict[str, SessionRecord]) -> list[Visit]:
-        """If the store lost data (Redis restarted empty), write back what our clients hold.
+        """The store lost data (Redis restarted empty): write back what our clients hold.
         Returns the fresh state of the held visits, for the next time."""
         stored = await self.store.get_many([v.visit_id for v in held])
         missing = [v for v in held if v.visit_id not in stored and not v.ended]

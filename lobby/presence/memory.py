@@ -66,6 +66,7 @@ class MemoryPresenceStore:
         self._heartbeats: dict[str, float] = {}
         self._calls: _ExpiringMap[dict[str, CallMember]] = _ExpiringMap(clock)
         self._instances: _ExpiringMap[dict[str, object]] = _ExpiringMap(clock)
+        self._markers: _ExpiringMap[bool] = _ExpiringMap(clock)
         # Indexes, as the Redis backend keeps them, so reads don't scan every visit.
         self._rooms: dict[str, set[str]] = {}
         self._reconnecting: dict[str, float] = {}
@@ -169,6 +170,11 @@ class MemoryPresenceStore:
             if self._sessions.get(session_id) is None:
                 await self.put_session(session_id, record)
         return restored
+
+    async def kept(self, marker: str, ttl: int) -> bool:
+        existed = self._markers.get(marker) is not None
+        self._markers.put(marker, True, ttl)
+        return existed
 
     async def put_call_member(self, room_id: str, member: CallMember) -> None:
         members = self._calls.get(room_id) or {}

@@ -18,6 +18,7 @@ key                        type    content                              TTL
 ``notice:{room_id}``       string  JSON `Notice` (fixed code)           notice
 ``call:{room_id}``         hash    clinician peer id -> JSON CallMember  visit (refreshed)
 ``instance:{id}``          string  JSON counts of one instance (no names) 3 heartbeats
+``marker:{name}``          string  "1": the store kept its data         3 heartbeats
 ``instances``              zset    instance ids, score last report       3 heartbeats
 =========================  ======  ===================================  ====================
 """
@@ -171,6 +172,14 @@ return {sequence, snapshot(KEYS[1], KEYS[2], ARGV[1], 2)}
 )
 """A consistent snapshot of a room in one round trip."""
 
+KEPT_SCRIPT = """
+-- KEYS: 1 marker. ARGV: 1 ttl. Returns whether the marker existed; renews it.
+local existed = redis.call('EXISTS', KEYS[1])
+redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
+return existed
+"""
+"""Tells an instance whether Redis lost its data since the last heartbeat."""
+
 RECONNECTING_SCRIPT = """
 -- KEYS: 1 reconnecting set. ARGV: 1 exclusive max score, 2 visit key prefix.
 -- Returns ids below the cutoff whose visit still exists; prunes the others.
@@ -321,6 +330,7 @@ class RedisPresenceStore:
         self._save = client.register_script(SAVE_SCRIPT)
         self._room = client.register_script(ROOM_SCRIPT)
         self._reconnecting = client.register_script(RECONNECTING_SCRIPT)
+        self._kept = client.register_script(KEPT_SCRIPT)
 
     @classmethod
     def from_url(
@@ -505,6 +515,9 @@ class RedisPresenceStore:
         return Notice(
             code=str(data["code"]), minutes=int(data["minutes"]), sent_at=float(data["sent_at"])
         )
+
+    async def kept(self, marker: str, ttl: int) -> bool:
+        return bool(int(await self._kept(keys=[f"{self.prefix}marker:{marker}"], args=[ttl])))
 
     async def put_call_member(self, room_id: str, member: CallMember) -> None:
         key = call_key(self.prefix, room_id)

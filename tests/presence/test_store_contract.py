@@ -372,3 +372,15 @@ async def test_call_members(store: PresenceStore) -> None:
     await store.remove_call_member("r1", "c_anna")
     await store.remove_call_member("r1", "c_nobody")
     assert await store.call_members("r1") == [back]
+
+
+async def test_a_marker_tells_whether_the_store_kept_its_data(
+    store: PresenceStore, clock: Clock
+) -> None:
+    assert not await store.kept("instance-a", ttl=1)
+    assert await store.kept("instance-a", ttl=1)
+    assert not await store.kept("instance-b", ttl=1), "each marker on its own"
+
+    await clock.advance(1.2)
+
+    assert not await store.kept("instance-a", ttl=1)

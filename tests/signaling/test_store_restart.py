@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 import redis.asyncio as aioredis
 
@@ -32,3 +34,27 @@ async def test_lobby_and_sessions_survive_redis_losing_everything(
     await guest.wait_for("visit", visit_in("in_call"))
     late = await harness.reconnect(server, guest)
     assert (await late.wait_for("visit"))["state"] == "in_call", "guest session restored"
+
+
+@pytest.mark.parametrize("store_kind", ["redis"])
+async def test_held_visits_are_written_back_only_after_the_store_lost_everything(
+    harness: Harness, redis_client: aioredis.Redis
+) -> None:
+    server = await harness.server(**FAST)
+    room = harness.room(harness.clinician("doctor"))
+    guest = await harness.guest(server, harness.invite(room))
+    visit_id = (await guest.call("join", JOIN_DETAILS))["visit"]["visit_id"]
+    visit_key = f"venterom:visit:{visit_id}"
+    await asyncio.sleep(2 * FAST["heartbeat_interval"])  # the first heartbeat sets the marker
+
+    # One key gone while the rest of the store is there is not a restart: no write-back
+    # (and no re-writing of every session each heartbeat).
+    await redis_client.delete(visit_key)
+    await asyncio.sleep(10 * FAST["heartbeat_interval"])
+    assert not await redis_client.exists(visit_key)
+    markers = [key async for key in redis_client.scan_iter("venterom:marker:*")]
+    assert len(markers) == 1, "each instance keeps one marker"
+
+    await redis_client.flushdb()
+    await asyncio.sleep(5 * FAST["heartbeat_interval"])
+    assert await redis_client.hget(visit_key, "state") == "waiting"
