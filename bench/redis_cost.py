@@ -34,7 +34,7 @@ MONITOR_START_S = 5.0
 THROUGHPUT_DEADLINE = 300.0
 TARGET_ROUND_TRIPS = 2.0
 TARGET_THROUGHPUT_RATIO = 0.6
-BACKGROUND = ("heartbeats", "reconnecting", "instance")
+BACKGROUND = ("heartbeats", "reconnecting", "instance", "kept")
 """Labels of the sweeper's periodic work (per instance per second, not per event)."""
 BULK = 20
 """A pipeline of at least this many of one command is periodic bulk work (republish)."""
@@ -48,6 +48,7 @@ SCRIPTS = {
         ("save", redis_store.SAVE_SCRIPT),
         ("room", redis_store.ROOM_SCRIPT),
         ("reconnecting", redis_store.RECONNECTING_SCRIPT),
+        ("kept", redis_store.KEPT_SCRIPT),
     )
 }
 
