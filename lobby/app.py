@@ -21,6 +21,7 @@ from lobby.http.errors import lobby_errors
 from lobby.http.headers import security_headers
 from lobby.keeper import PresenceKeeper
 from lobby.keys import CALLS, CONNECTIONS, DIRECTORY, ECHO, FEED, SERVICE, SETTINGS, SIO, STORE
+from lobby.managers import IndexedManager
 from lobby.presence.memory import MemoryPresenceStore
 from lobby.presence.store import PresenceStore, RoomSnapshot
 from lobby.pubsub import OwnedRedisManager
@@ -98,7 +99,7 @@ def _store(settings: Settings) -> PresenceStore:
 
 def _manager(settings: Settings) -> socketio.AsyncManager:
     if not settings.redis_url:
-        return socketio.AsyncManager()
+        return IndexedManager()
     return OwnedRedisManager(settings.redis_url, channel=settings.redis_channel)
 
 

@@ -3,7 +3,8 @@
 python-socketio's `AsyncRedisManager` builds a new Redis client each time it (re)connects
 (first publish, listener start, every retry) and never closes the one it replaces, nor
 anything at shutdown. This subclass keeps one client, tracks every pub/sub object it made,
-and closes them all in `close()`.
+and closes them all in `close()`. It also finds a socket's rooms from an index
+(lobby/managers.py) instead of scanning every room on each disconnect.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from typing import Any
 
 import socketio
 
+from lobby.managers import SidRoomsIndex
 
-class OwnedRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
+
+class OwnedRedisManager(SidRoomsIndex, socketio.AsyncRedisManager):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pubsubs: list[Any] = []
