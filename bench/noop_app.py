@@ -7,6 +7,8 @@ from typing import Any
 import socketio
 from aiohttp import web
 
+from lobby.settings import Settings
+
 NAMESPACE = "/guest"
 MAX_MESSAGE_BYTES = 128 * 1024
 
@@ -25,13 +27,17 @@ async def _healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def create_noop_app(ping_interval: float = 10.0, ping_timeout: float = 10.0) -> web.Application:
-    """An app with one namespace and /healthz, configured like Venterom's socket.io server."""
+def create_noop_app(
+    ping_interval: float | None = None, ping_timeout: float | None = None
+) -> web.Application:
+    """An app with one namespace and /healthz, configured like Venterom's socket.io server
+    (its default pings unless given)."""
+    defaults = Settings()
     app = web.Application()
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
-        ping_interval=ping_interval,
-        ping_timeout=ping_timeout,
+        ping_interval=defaults.ping_interval if ping_interval is None else ping_interval,
+        ping_timeout=defaults.ping_timeout if ping_timeout is None else ping_timeout,
         max_http_buffer_size=MAX_MESSAGE_BYTES,
         http_compression=False,
         compression_threshold=1 << 30,
