@@ -1,0 +1,78 @@
+"""The Redis manager's publishing: queued emits reach Redis in order, in few round trips,
+and an instance drops its own emits without decoding them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+import redis.asyncio as aioredis
+
+from lobby.pubsub import OwnedRedisManager, _own_emit
+
+pytestmark = pytest.mark.redis
+
+CHANNEL = "venterom-test-pubsub"
+
+
+async def test_a_burst_of_emits_arrives_in_order_in_a_few_round_trips(
+    redis_url: str, redis_client: aioredis.Redis
+) -> None:
+    manager = OwnedRedisManager(redis_url, channel=CHANNEL, write_only=True)
+    manager._redis_connect()
+    round_trips = 0
+    pipeline = manager.redis.pipeline
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal round_trips
+        round_trips += 1
+        return pipeline(*args, **kwargs)
+
+    manager.redis.pipeline = counted
+    async with redis_client.pubsub(ignore_subscribe_messages=True) as pubsub:
+        await pubsub.subscribe(CHANNEL)
+        for number in range(200):
+            await manager._publish({"method": "emit", "n": number})
+        received: list[int] = []
+        async with asyncio.timeout(10):
+            while len(received) < 200:
+                message = await pubsub.get_message(timeout=1.0)
+                if message is not None:
+                    received.append(json.loads(message["data"])["n"])
+    await manager.close()
+
+    assert received == list(range(200))
+    assert 1 <= round_trips <= 2, "emits queued in one go are sent in one pipeline"
+
+
+async def test_close_sends_what_is_still_queued(
+    redis_url: str, redis_client: aioredis.Redis
+) -> None:
+    manager = OwnedRedisManager(redis_url, channel=CHANNEL, write_only=True)
+    async with redis_client.pubsub(ignore_subscribe_messages=True) as pubsub:
+        await pubsub.subscribe(CHANNEL)
+        await manager._publish({"method": "emit", "last": True})
+        await manager.close()
+        async with asyncio.timeout(5):
+            message = None
+            while message is None:
+                message = await pubsub.get_message(timeout=1.0)
+    assert json.loads(message["data"]) == {"method": "emit", "last": True}
+
+
+def test_only_this_instances_own_emits_are_dropped_undecoded() -> None:
+    manager = OwnedRedisManager("redis://127.0.0.1:1", channel=CHANNEL, write_only=True)
+    own = f'"host_id": "{manager.host_id}"}}'.encode()
+
+    def message(method: str, host_id: str, **extra: object) -> bytes:
+        return json.dumps({"method": method, **extra, "host_id": host_id}).encode()
+
+    assert _own_emit(message("emit", manager.host_id, event="visit"), own)
+    assert not _own_emit(message("emit", "another-instance", event="visit"), own)
+    callback = json.dumps(
+        {"method": "callback", "host_id": manager.host_id, "sid": "s", "id": 1}
+    ).encode()
+    assert not _own_emit(callback, own), "a callback addressed to us must be handled"
+    assert not _own_emit(message("disconnect", manager.host_id, sid="s"), own)
