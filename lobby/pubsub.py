@@ -9,8 +9,9 @@ and closes them all in `close()`. It also finds a socket's rooms from an index
 Two changes cut Redis work per message:
 
 - Publishes are queued and sent by one writer task, everything queued so far in one
-  pipeline: a lobby flush's lobby and roster emits, or a burst of signals, cost one round
-  trip instead of one each. Order is kept (one writer, first in first out).
+  pipeline: a burst of signals costs one round trip instead of one each. Order is kept (one
+  writer, first in first out). Inside `batch(manager)` a task's emits are held back and
+  queued together when it ends: a lobby flush's lobby and roster emits are one round trip.
 - Every instance receives its own publishes back; upstream decodes each before dropping
   it. Here an emit that ends with this instance's own `host_id` is dropped undecoded.
 """
@@ -20,7 +21,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 import socketio
@@ -28,6 +30,8 @@ import socketio
 from lobby.managers import SidRoomsIndex
 
 log = logging.getLogger("venterom.pubsub")
+
+_held: ContextVar[list[str] | None] = ContextVar("venterom_pubsub_held", default=None)
 
 MAX_QUEUED = 100_000
 """Messages waiting for Redis beyond this are dropped (oldest first), as upstream drops a
@@ -42,7 +46,17 @@ class OwnedRedisManager(SidRoomsIndex, socketio.AsyncRedisManager):  # type: ign
         self._writer: asyncio.Task[None] | None = None
 
     async def _publish(self, data: Any) -> None:
-        self._queued.append(self.json.dumps(data))
+        message = self.json.dumps(data)
+        held = _held.get()
+        if held is not None:
+            held.append(message)
+        else:
+            self._enqueue([message])
+
+    def _enqueue(self, messages: list[str]) -> None:
+        if not messages:
+            return
+        self._queued.extend(messages)
         if len(self._queued) > MAX_QUEUED:
             del self._queued[: len(self._queued) - MAX_QUEUED]
             log.error("pub/sub messages dropped: Redis does not keep up")
@@ -102,6 +116,22 @@ class OwnedRedisManager(SidRoomsIndex, socketio.AsyncRedisManager):  # type: ign
         if self.redis is not None:
             with contextlib.suppress(Exception):
                 await self.redis.aclose()
+
+
+@contextlib.contextmanager
+def batch(manager: object) -> Iterator[None]:
+    """Publish the current task's emits in one pipeline when the block ends (a no-op for a
+    manager without Redis)."""
+    if not isinstance(manager, OwnedRedisManager) or _held.get() is not None:
+        yield
+        return
+    held: list[str] = []
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+        manager._enqueue(held)
 
 
 def _own_emit(message: object, own_suffix: bytes) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 import socketio
 from socketio.async_pubsub_manager import AsyncPubSubManager
 
+from lobby import pubsub
 from lobby.calls import CallService
 from lobby.feed import RoomFeed
 from lobby.model import CALL_STATES, Visit
@@ -136,12 +137,13 @@ class RoomBroadcaster:
         arrivals, which nobody in a call needs to hear about)."""
         if snapshot is None:
             snapshot = await self.service.room_snapshot(room_id)
-        await self.sio.emit(
-            "lobby", self.lobby_of(snapshot), room=lobby_room(room_id), namespace=CLINICIAN_NS
-        )
-        if call_changed:
-            roster = self.calls.roster_of(room_id, snapshot.visits, snapshot.members)
-            await self.to_call(roster, "roster", roster.to_wire())
+        with pubsub.batch(self.sio.manager):
+            await self.sio.emit(
+                "lobby", self.lobby_of(snapshot), room=lobby_room(room_id), namespace=CLINICIAN_NS
+            )
+            if call_changed:
+                roster = self.calls.roster_of(room_id, snapshot.visits, snapshot.members)
+                await self.to_call(roster, "roster", roster.to_wire())
 
     async def to_call(
         self, roster: Roster, event: str, payload: dict[str, Any], skip: str | None = None
