@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -200,6 +201,11 @@ class ServerProcess:
         async with http.get(url) as response:
             result: dict[str, Any] = await response.json()
             return result
+
+    async def redis_trips(self, http: aiohttp.ClientSession) -> Counter[str]:
+        """Redis round trips the server's own clients made so far, by label (bench.trips)."""
+        async with http.get(f"{self.url}/_bench/redis_trips") as response:
+            return Counter(await response.json())
 
     def stop(self) -> None:
         """Stop the server: SIGINT, then SIGKILL after SERVER_GRACE seconds.

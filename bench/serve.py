@@ -1,7 +1,8 @@
 """Server entry for the harness: `python -m bench.serve lobby|noop --port N`.
 
 `lobby` runs the real `venterom serve` (lobby.cli, configured by VENTEROM_* variables) with
-one addition: an event-loop lag monitor at GET /_bench/lag. `noop` runs the baseline app.
+two additions: an event-loop lag monitor at GET /_bench/lag and the counts of its Redis round
+trips at GET /_bench/redis_trips (bench.trips). `noop` runs the baseline app.
 Both raise the open-file limit first. BENCH_EXPERIMENT (comma-separated names from
 bench.experiments) patches the lobby server to try a proposed fix; unset by default.
 """
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from bench import experiments, lag
+from bench import experiments, lag, trips
 from bench.noop_app import create_noop_app
 from bench.procs import raise_nofile
 
@@ -33,6 +34,7 @@ def _serve_lobby() -> int:
     def create_app(settings: Settings) -> web.Application:
         app = original(settings)
         lag.install(app)
+        trips.install(app)
         return app
 
     lobby.app.create_app = create_app  # cli._serve imports it at call time

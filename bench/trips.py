@@ -1,0 +1,84 @@
+"""Redis round trips counted where they start: in the server's own Redis clients.
+
+`install(app)` (lobby servers only) wraps redis-py asyncio's `Redis.execute_command` (one
+command, or one script call, is one request and one reply) and `Pipeline.execute` (a whole
+pipeline is written at once and its replies read together: one round trip), labelling each
+like `redis_cost.label` does, and serves the running counts at GET /_bench/redis_trips.
+
+This is exact where `MONITOR` can only guess: MONITOR shows when Redis *started* each
+command, so the commands of one pipeline look like separate round trips whenever one of them
+takes longer than the guessing gap (a PUBLISH of a lobby to a subscriber takes ~150 µs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from aiohttp import web
+from redis.asyncio.client import Pipeline, Redis
+
+from lobby.presence import redis as redis_store
+
+SCRIPTS = {
+    hashlib.sha1(text.encode()).hexdigest(): name  # noqa: S324 (Redis script ids are SHA-1)
+    for name, text in (
+        ("save", redis_store.SAVE_SCRIPT),
+        ("room", redis_store.ROOM_SCRIPT),
+        ("reconnecting", redis_store.RECONNECTING_SCRIPT),
+        ("kept", redis_store.KEPT_SCRIPT),
+    )
+}
+
+
+def label(args: Iterable[Any]) -> str:
+    """What a command did: the command and the kind of key (or which script)."""
+    words = [a.decode() if isinstance(a, bytes) else str(a) for a in args]
+    command = words[0].lower() if words else "?"
+    if command in {"evalsha", "eval"}:
+        return f"evalsha {SCRIPTS.get(words[1], 'unknown') if len(words) > 1 else '?'}"
+    if command in {"publish", "multi", "exec"} or len(words) < 2:
+        return command
+    key, prefix = words[1], redis_store.DEFAULT_PREFIX
+    kind = key.removeprefix(prefix).split(":")[0] if key.startswith(prefix) else "other"
+    return f"{command} {kind}"
+
+
+def pipeline_label(labels: list[str]) -> str:
+    if len(labels) == 1:
+        return labels[0]
+    counts = Counter(labels)
+    return f"pipeline({', '.join(f'{k} x{n}' if n > 1 else k for k, n in sorted(counts.items()))})"
+
+
+TRIPS: Counter[str] = Counter()
+
+
+def _count_commands(original: Callable[..., Any]) -> Callable[..., Any]:
+    async def execute_command(self: Redis, *args: Any, **options: Any) -> Any:
+        TRIPS[label(args)] += 1
+        return await original(self, *args, **options)
+
+    return execute_command
+
+
+def _count_pipelines(original: Callable[..., Any]) -> Callable[..., Any]:
+    async def execute(self: Pipeline, *args: Any, **kwargs: Any) -> Any:
+        if self.command_stack:
+            TRIPS[pipeline_label([label(a) for a, _ in self.command_stack])] += 1
+        return await original(self, *args, **kwargs)
+
+    return execute
+
+
+async def _trips(request: web.Request) -> web.Response:
+    return web.json_response(dict(TRIPS))
+
+
+def install(app: web.Application) -> None:
+    # Pipeline overrides execute_command (it queues), so only direct commands count there.
+    Redis.execute_command = _count_commands(Redis.execute_command)  # type: ignore[method-assign]
+    Pipeline.execute = _count_pipelines(Pipeline.execute)  # type: ignore[method-assign]
+    app.router.add_get("/_bench/redis_trips", _trips)

@@ -1,0 +1,47 @@
+"""The benchmark's Redis round-trip counter: a command is one, a pipeline is one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import redis.asyncio as aioredis
+from aiohttp import web
+from redis.asyncio.client import Pipeline, Redis
+
+from bench import trips
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def counting() -> Iterator[None]:
+    command, execute = Redis.execute_command, Pipeline.execute
+    trips.install(web.Application())
+    trips.TRIPS.clear()
+    try:
+        yield
+    finally:
+        Redis.execute_command = command  # type: ignore[method-assign]
+        Pipeline.execute = execute  # type: ignore[method-assign]
+        trips.TRIPS.clear()
+
+
+async def test_commands_and_pipelines_count_once_each(redis_url: str, counting: None) -> None:
+    client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        await client.get("venterom:session:abc")
+        async with client.pipeline(transaction=False) as pipe:
+            for n in range(5):
+                pipe.publish("channel", str(n))
+            pipe.hgetall("venterom:visit:v1")
+            await pipe.execute()
+        await client.ping()
+    finally:
+        await client.aclose()
+
+    assert trips.TRIPS == {
+        "get session": 1,
+        "pipeline(hgetall visit, publish x5)": 1,
+        "ping": 1,
+    }
