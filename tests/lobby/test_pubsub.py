@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from lobby.pubsub import OwnedRedisManager, _own_emit
+from lobby.pubsub import OwnedRedisManager, _own_emit, batch
 
 pytestmark = pytest.mark.redis
 
@@ -76,3 +76,24 @@ def test_only_this_instances_own_emits_are_dropped_undecoded() -> None:
     ).encode()
     assert not _own_emit(callback, own), "a callback addressed to us must be handled"
     assert not _own_emit(message("disconnect", manager.host_id, sid="s"), own)
+
+
+async def test_a_batch_holds_a_tasks_emits_until_it_ends(
+    redis_url: str, redis_client: aioredis.Redis
+) -> None:
+    manager = OwnedRedisManager(redis_url, channel=CHANNEL, write_only=True)
+    async with redis_client.pubsub(ignore_subscribe_messages=True) as pubsub:
+        await pubsub.subscribe(CHANNEL)
+        with batch(manager):
+            await manager._publish({"method": "emit", "event": "lobby"})
+            await asyncio.sleep(0.2)  # the writer would have sent it by now
+            assert await pubsub.get_message(timeout=0.1) is None
+            await manager._publish({"method": "emit", "event": "roster"})
+        events = []
+        async with asyncio.timeout(5):
+            while len(events) < 2:
+                message = await pubsub.get_message(timeout=1.0)
+                if message is not None:
+                    events.append(json.loads(message["data"])["event"])
+    await manager.close()
+    assert events == ["lobby", "roster"]
