@@ -22,7 +22,7 @@ from typing import Protocol
 
 from lobby import invites, machine
 from lobby.accounts import dummy_verify, new_secret, verify_password
-from lobby.directory import Directory, Room, ScheduledVisit
+from lobby.directory import Directory, Room
 from lobby.errors import (
     Conflict,
     InvalidToken,
@@ -50,13 +50,10 @@ from lobby.presence.store import (
     SessionRecord,
 )
 from lobby.throttle import LoginThrottle
+from lobby.upcoming import Upcoming
 from lobby.wire import NoticeCode, NoticeRequest
 
 log = logging.getLogger("venterom.lobby")
-
-EXPECTED_LOOKBACK = 4 * 3600.0
-EXPECTED_LOOKAHEAD = 12 * 3600.0
-"""The clinician's list of expected guests covers appointments in this window around now."""
 
 MAX_ATTEMPTS = 8
 """Compare-and-set retries before giving up with `conflict`; each retry re-validates."""
@@ -126,6 +123,7 @@ class LobbyService:
         self.metrics = Metrics()
         self.throttle = LoginThrottle()
         self._known: dict[str, Visit] = {}
+        self.upcoming = Upcoming(directory, clock)
 
     # sessions -------------------------------------------------------------
 
@@ -136,6 +134,7 @@ class LobbyService:
         room = self.directory.room(invitation.room_id)
         if scheduled is None or room is None or scheduled.room_id != room.room_id:
             raise InvalidToken("unknown invitation")
+        self.upcoming.arrived(room.room_id, invitation.visit_id)
         fresh = Visit(
             visit_id=invitation.visit_id,
             room_id=invitation.room_id,
@@ -255,7 +254,7 @@ class LobbyService:
     def room_query(self, room_id: str) -> RoomQuery:
         """What a lobby needs read of a room: its live visits, its call, and the visits
         scheduled around now (to tell who is still expected)."""
-        return RoomQuery(room_id, tuple(s.visit_id for s in self._scheduled(room_id)))
+        return RoomQuery(room_id, tuple(s.visit_id for s in self.upcoming.of(room_id)))
 
     async def room_snapshot(self, room_id: str) -> RoomSnapshot:
         return await self.store.room_snapshot(self.room_query(room_id))
@@ -265,7 +264,7 @@ class LobbyService:
         (not opened the link, or still testing devices): the clinician may need to phone."""
         live_ids = {v.visit_id for v in snapshot.visits}
         expected = []
-        for slot in self._scheduled(snapshot.room_id):
+        for slot in self.upcoming.of(snapshot.room_id):
             if slot.visit_id in live_ids:
                 continue
             visit = snapshot.others.get(slot.visit_id) or Visit(
@@ -278,12 +277,6 @@ class LobbyService:
             if visit.state in {VisitState.INVITED, VisitState.CHECKING}:
                 expected.append(visit)
         return expected
-
-    def _scheduled(self, room_id: str) -> list[ScheduledVisit]:
-        now = self.clock()
-        return self.directory.scheduled_between(
-            room_id, now - EXPECTED_LOOKBACK, now + EXPECTED_LOOKAHEAD
-        )
 
     async def send_notice(self, clinician_id: str, request: NoticeRequest) -> Notice:
         self.require_room(clinician_id, request.room_id)

@@ -1,0 +1,49 @@
+"""Each room's scheduled visits around now, read from the directory at most every few seconds.
+
+Every transition and every lobby flush needs them (to tell who is still expected); with 50
+appointments a room, reading and building them from SQLite each time was a sixth of the
+server's CPU while 10,000 guests arrived. An appointment added elsewhere (CLI, another
+instance) shows within `ttl` seconds, and at once when its guest opens the link.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from lobby.directory import Directory, ScheduledVisit
+
+LOOKBACK = 4 * 3600.0
+LOOKAHEAD = 12 * 3600.0
+"""The clinician's list of expected guests covers appointments in this window around now."""
+TTL = 5.0
+
+
+class Upcoming:
+    def __init__(
+        self,
+        directory: Directory,
+        clock: Callable[[], float],
+        ttl: float = TTL,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._directory = directory
+        self._clock = clock
+        self._ttl = ttl
+        self._monotonic = monotonic
+        self._rooms: dict[str, tuple[float, list[ScheduledVisit]]] = {}
+
+    def of(self, room_id: str) -> list[ScheduledVisit]:
+        cached = self._rooms.get(room_id)
+        if cached is not None and self._monotonic() - cached[0] < self._ttl:
+            return cached[1]
+        now = self._clock()
+        slots = self._directory.scheduled_between(room_id, now - LOOKBACK, now + LOOKAHEAD)
+        self._rooms[room_id] = (self._monotonic(), slots)
+        return slots
+
+    def arrived(self, room_id: str, visit_id: str) -> None:
+        """A guest opened their link: read the room again if we did not know the visit."""
+        cached = self._rooms.get(room_id)
+        if cached is not None and all(s.visit_id != visit_id for s in cached[1]):
+            del self._rooms[room_id]

@@ -1,0 +1,66 @@
+"""Scheduled visits around now, cached per room: a new appointment shows within the cache
+time, and at once when its guest opens the link."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lobby.directory import Directory
+from lobby.model import Role
+from lobby.upcoming import LOOKAHEAD, Upcoming
+
+
+class Ticks:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def directory(tmp_path: Path) -> Iterator[Directory]:
+    opened = Directory(str(tmp_path / "directory.db"))
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def ids(upcoming: Upcoming, room_id: str) -> list[str]:
+    return [s.visit_id for s in upcoming.of(room_id)]
+
+
+def test_new_appointments_show_after_the_cache_time_or_when_the_guest_arrives(
+    directory: Directory,
+) -> None:
+    doctor = directory.add_clinician("doctor", "hash", "Dr. Lege")
+    room = directory.create_room("Room", [doctor.clinician_id])
+    other = directory.create_room("Other", [doctor.clinician_id])
+    now = time.time()
+    first = directory.schedule_visit(room.room_id, Role.PATIENT, now + 60, now + 960)
+    far = directory.schedule_visit(
+        room.room_id, Role.PATIENT, now + LOOKAHEAD + 60, now + LOOKAHEAD + 900
+    )
+    ticks = Ticks()
+    upcoming = Upcoming(directory, time.time, ttl=5.0, monotonic=ticks)
+
+    assert ids(upcoming, room.room_id) == [first.visit_id], "only the window around now"
+    second = directory.schedule_visit(room.room_id, Role.PATIENT, now + 120, now + 1020)
+    elsewhere = directory.schedule_visit(other.room_id, Role.PATIENT, now + 30, now + 930)
+    assert ids(upcoming, room.room_id) == [first.visit_id], "read again only after the ttl"
+
+    upcoming.arrived(room.room_id, first.visit_id)
+    assert ids(upcoming, room.room_id) == [first.visit_id], "a known arrival changes nothing"
+    upcoming.arrived(room.room_id, second.visit_id)
+    assert ids(upcoming, room.room_id) == [first.visit_id, second.visit_id]
+
+    third = directory.schedule_visit(room.room_id, Role.PATIENT, now + 180, now + 1080)
+    ticks.now += 5.0
+    assert ids(upcoming, room.room_id) == [first.visit_id, second.visit_id, third.visit_id]
+    assert ids(upcoming, other.room_id) == [elsewhere.visit_id]
+    assert far.visit_id not in ids(upcoming, room.room_id)
