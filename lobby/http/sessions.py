@@ -10,6 +10,7 @@ from lobby.directory import Room
 from lobby.errors import InvalidPayload
 from lobby.http.errors import json_body
 from lobby.keys import SERVICE, SETTINGS
+from lobby.model import Visit, VisitState
 from lobby.realtime import CLINICIAN_COOKIE, GUEST_COOKIE, notice_view
 from lobby.wire import guest_view
 
@@ -33,7 +34,7 @@ async def open_guest_session(request: web.Request) -> web.Response:
     if not isinstance(token, str):
         raise InvalidPayload("token is missing")
     entry = await request.app[SERVICE].open_link(token)
-    response = web.json_response(await _guest_state(request, entry.visit.visit_id))
+    response = web.json_response(await _guest_state(request, entry.visit))
     _set_cookie(
         request, response, GUEST_COOKIE, entry.session_id, request.app[SETTINGS].guest_session_ttl
     )
@@ -42,8 +43,9 @@ async def open_guest_session(request: web.Request) -> web.Response:
 
 @routes.get("/api/guest/session")
 async def guest_session(request: web.Request) -> web.Response:
-    record = await request.app[SERVICE].session(request.cookies.get(GUEST_COOKIE), "guest")
-    return web.json_response(await _guest_state(request, record.subject))
+    service = request.app[SERVICE]
+    record = await service.session(request.cookies.get(GUEST_COOKIE), "guest")
+    return web.json_response(await _guest_state(request, await service.visit(record.subject)))
 
 
 @routes.delete("/api/guest/session")
@@ -85,11 +87,13 @@ async def me(request: web.Request) -> web.Response:
     return web.json_response(_me(request, record.subject))
 
 
-async def _guest_state(request: web.Request, visit_id: str) -> dict[str, Any]:
+async def _guest_state(request: web.Request, visit: Visit) -> dict[str, Any]:
+    """The guest page's start: their visit, the room, and a notice if they are waiting (a
+    notice is sent to the queue; someone still testing devices has not joined it)."""
     service = request.app[SERVICE]
-    visit = await service.visit(visit_id)
     room = service.directory.room(visit.room_id)
-    notice = await service.current_notice(visit.room_id)
+    waiting = visit.state is VisitState.WAITING
+    notice = await service.current_notice(visit.room_id) if waiting else None
     return {
         "visit": guest_view(visit),
         "room": room_view(room) if room else None,

@@ -82,6 +82,16 @@ async def test_notice_reaches_waiting_guests_and_greets_late_arrivals(harness: H
     await late.close()
     again = await harness.guest(server, harness.invite(room))
     assert again.received("notice") == []  # not waiting yet: no notice
+    # A reloaded page learns the notice too, if (and only if) its guest is waiting.
+    url = f"{server.base_url}/api/guest/session"
+    async with guest.http.get(url) as response:
+        state = await response.json()
+    assert (state["visit"]["state"], state["notice"]["code"]) == ("waiting", "running_late")
+    async with again.http.get(url) as response:
+        assert (await response.json())["notice"] is None
+    http, opened = await harness.open_link(server, harness.invite(room))
+    await http.close()
+    assert (opened["visit"]["state"], opened["notice"]) == ("checking", None)
     bad = await clinician.call("notice", {"room_id": room, "code": "running_late", "minutes": 500})
     assert bad["error"] == "invalid_payload"
     free_text = await clinician.call("notice", {"room_id": room, "code": "Come in now!"})
