@@ -267,15 +267,18 @@ class LobbyService:
         for slot in self.upcoming.of(snapshot.room_id):
             if slot.visit_id in live_ids:
                 continue
-            visit = snapshot.others.get(slot.visit_id) or Visit(
-                slot.visit_id,
-                snapshot.room_id,
-                slot.role,
-                appointment_start=slot.start,
-                appointment_end=slot.end,
-            )
-            if visit.state in {VisitState.INVITED, VisitState.CHECKING}:
-                expected.append(visit)
+            state = snapshot.states.get(slot.visit_id, VisitState.INVITED)
+            if state in {VisitState.INVITED, VisitState.CHECKING}:
+                expected.append(
+                    Visit(
+                        slot.visit_id,
+                        snapshot.room_id,
+                        slot.role,
+                        state,
+                        appointment_start=slot.start,
+                        appointment_end=slot.end,
+                    )
+                )
         return expected
 
     async def send_notice(self, clinician_id: str, request: NoticeRequest) -> Notice:

@@ -110,7 +110,7 @@ class MemoryPresenceStore:
             query.room_id,
             visits,
             await self.call_members(query.room_id),
-            others,
+            {visit_id: visit.state for visit_id, visit in others.items()},
             next(self._sequence),
         )
 

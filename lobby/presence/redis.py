@@ -36,7 +36,7 @@ from typing import Any, cast
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from lobby.model import Visit
+from lobby.model import Visit, VisitState
 from lobby.presence.store import (
     Announcement,
     CallMember,
@@ -90,7 +90,8 @@ def notice_key(prefix: str, room_id: str) -> str:
 
 _SNAPSHOT_LUA = """
 -- A room's live visits (flat HGETALLs in score order, pruning ids whose hash expired), its
--- call hash, and the flat HGETALLs of the visits named in ARGV[first..] that exist.
+-- call hash, and id/state pairs of the visits named in ARGV[first..] that exist and are not
+-- live.
 local function snapshot(live_key, call_key, visit_prefix, first)
   local rows = {}
   for _, id in ipairs(redis.call('ZRANGE', live_key, 0, -1)) do
@@ -101,12 +102,17 @@ local function snapshot(live_key, call_key, visit_prefix, first)
       rows[#rows + 1] = fields
     end
   end
-  local others = {}
+  local states = {}
   for i = first, #ARGV do
-    local fields = redis.call('HGETALL', visit_prefix .. ARGV[i])
-    if #fields > 0 then others[#others + 1] = fields end
+    if not redis.call('ZSCORE', live_key, ARGV[i]) then
+      local state = redis.call('HGET', visit_prefix .. ARGV[i], 'state')
+      if state then
+        states[#states + 1] = ARGV[i]
+        states[#states + 1] = state
+      end
+    end
   end
-  return {rows, redis.call('HGETALL', call_key), others}
+  return {rows, redis.call('HGETALL', call_key), states}
 end
 """
 
@@ -299,21 +305,46 @@ def _call_members(raw: Mapping[str, str]) -> list[CallMember]:
     return members
 
 
-def _snapshot(room_id: str, sequence: int, raw: Sequence[Any]) -> RoomSnapshot:
+class _DecodedVisits:
+    """The last decoded copy of each visit: a room snapshot holds every live visit of the
+    room, and most have not changed since the last one. (version, changed_at) names one
+    content: every change bumps the version and stamps the time."""
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self._limit = limit
+        self._visits: dict[str, Visit] = {}
+
+    def __call__(self, fields: Mapping[str, str]) -> Visit:
+        visit_id = fields.get("visit_id", "")
+        known = self._visits.get(visit_id)
+        if (
+            known is not None
+            and fields.get("version") == str(known.version)
+            and fields.get("changed_at") == _num(known.changed_at)
+        ):
+            return known
+        visit = decode_visit(fields)
+        if known is None and len(self._visits) >= self._limit:
+            del self._visits[next(iter(self._visits))]
+        self._visits[visit_id] = visit
+        return visit
+
+
+def _snapshot(
+    room_id: str, sequence: int, raw: Sequence[Any], decode: Callable[[Mapping[str, str]], Visit]
+) -> RoomSnapshot:
     """Decode the snapshot part of a script's reply."""
-    rows, call, others = raw
-    visits = [decode_visit(_decode_pairs(row)) for row in rows]
+    rows, call, states = raw
+    visits = [decode(_decode_pairs(row)) for row in rows]
     live = sorted(
         (v for v in visits if v.room_id == room_id and v.live),
         key=lambda v: (v.waiting_since or 0.0, v.visit_id),
     )
-    live_ids = {v.visit_id for v in live}
-    stored = (decode_visit(_decode_pairs(row)) for row in others)
     return RoomSnapshot(
         room_id,
         live,
         _call_members(_decode_pairs(call)),
-        {v.visit_id: v for v in stored if v.visit_id not in live_ids},
+        {visit_id: VisitState(state) for visit_id, state in _decode_pairs(states).items()},
         sequence,
     )
 
@@ -331,6 +362,7 @@ class RedisPresenceStore:
         self._room = client.register_script(ROOM_SCRIPT)
         self._reconnecting = client.register_script(RECONNECTING_SCRIPT)
         self._kept = client.register_script(KEPT_SCRIPT)
+        self._decoded = _DecodedVisits()
 
     @classmethod
     def from_url(
@@ -410,7 +442,9 @@ class RedisPresenceStore:
             return SaveResult(False, decode_visit(current) if current else None)
         if room is None:
             return SaveResult(True)
-        return SaveResult(True, room=_snapshot(room.room_id, int(reply[1]), reply[2]))
+        return SaveResult(
+            True, room=_snapshot(room.room_id, int(reply[1]), reply[2], self._decoded)
+        )
 
     async def room_snapshot(self, query: RoomQuery) -> RoomSnapshot:
         sequence, raw = await self._room(
@@ -421,7 +455,7 @@ class RedisPresenceStore:
             ],
             args=[visit_key(self.prefix, ""), *query.visit_ids],
         )
-        return _snapshot(query.room_id, int(sequence), raw)
+        return _snapshot(query.room_id, int(sequence), raw, self._decoded)
 
     async def room_visits(self, room_id: str) -> list[Visit]:
         return (await self.room_snapshot(RoomQuery(room_id))).visits

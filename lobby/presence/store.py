@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from lobby.model import Visit
+from lobby.model import Visit, VisitState
 
 SessionKind = Literal["guest", "clinician"]
 
@@ -69,8 +69,8 @@ class RoomSnapshot:
     """Live visits in order of arrival."""
     members: list[CallMember]
     """Clinicians in the call, in order of peer id."""
-    others: dict[str, Visit] = field(default_factory=dict)
-    """The asked-for visits that exist and are not live, by id."""
+    states: dict[str, VisitState] = field(default_factory=dict)
+    """The state of each asked-for visit that exists and is not live."""
     sequence: int = 0
     """Grows with every save in the room: of two snapshots, the larger is the newer."""
 

@@ -216,3 +216,16 @@ async def test_ping_is_false_when_redis_is_unreachable() -> None:
         assert not await store.ping()
     finally:
         await store.close()
+
+
+async def test_a_snapshot_never_shows_an_older_copy_of_a_visit(
+    store: Store, redis_client: aioredis.Redis
+) -> None:
+    first = await join(store, "v1", "Kari Nordmann")
+    assert (await store.room_snapshot(RoomQuery(ROOM))).visits == [first]
+    # The visit's hash expires and the same visit is opened and joined again: the same
+    # version number, other content.
+    await redis_client.delete(visit_key(DEFAULT_PREFIX, "v1"))
+    again = await join(store, "v1", "Ola Testesen")
+    assert again.version == first.version and again != first
+    assert (await store.room_snapshot(RoomQuery(ROOM))).visits == [again]

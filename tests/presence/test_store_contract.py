@@ -143,7 +143,7 @@ async def test_a_winning_save_can_read_the_room_in_the_same_step(store: Presence
     assert result.room.room_id == "room-a"
     assert result.room.visits == [first, joined]
     assert [m.peer_id for m in result.room.members] == ["clin-1"]
-    assert result.room.others == {"checking": checking}  # live and unknown ids left out
+    assert result.room.states == {"checking": checking.state}  # live and unknown ids left out
     admitted = apply(first, Action.ADMIT, Actor.CLINICIAN, 15.0)
     later = await store.save(admitted, first.version, room=query)
     assert later.room is not None and later.room.sequence > result.room.sequence
