@@ -344,7 +344,9 @@ class LobbyService:
     # the one way a visit changes --------------------------------------------------
 
     async def _open(self, fresh: Visit) -> Visit:
-        before = await self.store.get(fresh.visit_id)
+        # Most links are opened once: try to save the new visit straight away; if one is
+        # stored already, the lost compare-and-set hands it back to decide on.
+        before: Visit | None = None
         for _ in range(MAX_ATTEMPTS):
             current = before or fresh
             if current.live or not machine.allowed(current, Action.OPEN_LINK, Actor.GUEST):

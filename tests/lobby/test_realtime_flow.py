@@ -132,3 +132,32 @@ async def test_lobby_lists_expected_guests_until_they_join(harness: Harness) -> 
     await guest.call("join", JOIN)
     joined = await clinician.wait_for("lobby", lobby_with(room, 1))
     assert joined["expected"] == []
+
+
+async def test_opening_the_link_again_keeps_the_place_or_starts_over_after_leaving(
+    harness: Harness,
+) -> None:
+    server = await harness.server()
+    room = harness.room(harness.clinician("doctor"))
+    clinician = await harness.clinician_client(server, "doctor")
+    token = harness.invite(room)
+    guest = await harness.guest(server, token)
+    visit_id = (await guest.call("join", JOIN))["visit"]["visit_id"]
+
+    http, again = await harness.open_link(server, token)
+    await http.close()
+    assert (again["visit"]["visit_id"], again["visit"]["state"]) == (visit_id, "waiting")
+
+    assert (await guest.call("leave"))["ok"]
+    http, after_leaving = await harness.open_link(server, token)
+    await http.close()
+    assert after_leaving["visit"]["state"] == "checking", "a guest who left may start over"
+
+    denied = await harness.guest(server, (other := harness.invite(room)))
+    denied_id = (await denied.call("join", JOIN))["visit"]["visit_id"]
+    deny = {"visit_id": denied_id, "reason": "not_expected"}
+    assert (await clinician.call("deny", deny))["ok"]
+    http, after_denial = await harness.open_link(server, other)
+    await http.close()
+    assert after_denial["visit"]["state"] == "ended"
+    assert after_denial["visit"]["end_reason"] == "denied"
