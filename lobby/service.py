@@ -251,13 +251,14 @@ class LobbyService:
                     admitted.append(result)
         return admitted
 
-    def room_query(self, room_id: str) -> RoomQuery:
+    def room_query(self, room_id: str, fresh: bool = False) -> RoomQuery:
         """What a lobby needs read of a room: its live visits, its call, and the visits
         scheduled around now (to tell who is still expected)."""
-        return RoomQuery(room_id, tuple(s.visit_id for s in self.upcoming.of(room_id)))
+        return RoomQuery(room_id, tuple(s.visit_id for s in self.upcoming.of(room_id, fresh)))
 
-    async def room_snapshot(self, room_id: str) -> RoomSnapshot:
-        return await self.store.room_snapshot(self.room_query(room_id))
+    async def room_snapshot(self, room_id: str, fresh: bool = False) -> RoomSnapshot:
+        """The room now; `fresh` also re-reads its appointments (see `Upcoming`)."""
+        return await self.store.room_snapshot(self.room_query(room_id, fresh))
 
     def expected(self, snapshot: RoomSnapshot) -> list[Visit]:
         """Today's scheduled visits of the room whose guest has not joined the lobby yet

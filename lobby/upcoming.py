@@ -3,7 +3,8 @@
 Every transition and every lobby flush needs them (to tell who is still expected); with 50
 appointments a room, reading and building them from SQLite each time was a sixth of the
 server's CPU while 10,000 guests arrived. An appointment added elsewhere (CLI, another
-instance) shows within `ttl` seconds, and at once when its guest opens the link.
+instance) shows within `ttl` seconds, at once when its guest opens the link, and on any
+lobby a clinician asks for.
 """
 
 from __future__ import annotations
@@ -33,9 +34,11 @@ class Upcoming:
         self._monotonic = monotonic
         self._rooms: dict[str, tuple[float, list[ScheduledVisit]]] = {}
 
-    def of(self, room_id: str) -> list[ScheduledVisit]:
+    def of(self, room_id: str, fresh: bool = False) -> list[ScheduledVisit]:
+        """The room's scheduled visits; `fresh` reads the directory whatever the cache holds
+        (a clinician opening the dashboard sees an appointment made a second ago)."""
         cached = self._rooms.get(room_id)
-        if cached is not None and self._monotonic() - cached[0] < self._ttl:
+        if not fresh and cached is not None and self._monotonic() - cached[0] < self._ttl:
             return cached[1]
         now = self._clock()
         slots = self._directory.scheduled_between(room_id, now - LOOKBACK, now + LOOKAHEAD)

@@ -121,7 +121,8 @@ class RoomBroadcaster:
         self.calls = calls
 
     async def lobby(self, room_id: str) -> dict[str, Any]:
-        return self.lobby_of(await self.service.room_snapshot(room_id))
+        """The lobby a clinician asked for (on connecting, or by request): read afresh."""
+        return self.lobby_of(await self.service.room_snapshot(room_id, fresh=True))
 
     def lobby_of(self, snapshot: RoomSnapshot) -> dict[str, Any]:
         return {

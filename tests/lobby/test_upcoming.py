@@ -63,4 +63,8 @@ def test_new_appointments_show_after_the_cache_time_or_when_the_guest_arrives(
     ticks.now += 5.0
     assert ids(upcoming, room.room_id) == [first.visit_id, second.visit_id, third.visit_id]
     assert ids(upcoming, other.room_id) == [elsewhere.visit_id]
+    fourth = directory.schedule_visit(room.room_id, Role.PATIENT, now + 240, now + 1140)
+    assert fourth.visit_id not in ids(upcoming, room.room_id)
+    fresh = [s.visit_id for s in upcoming.of(room.room_id, fresh=True)]
+    assert fresh[-1] == fourth.visit_id, "a clinician asking for the lobby reads afresh"
     assert far.visit_id not in ids(upcoming, room.room_id)
