@@ -32,12 +32,13 @@ class Settings:
     heartbeat_interval: float = 5.0
     heartbeat_timeout: float = 20.0
     sweep_interval: float = 1.0
-    ping_interval: float = 25.0
+    ping_interval: float = 20.0
     """engine.io pings each socket this long after its last answer (one task per socket: most
     of the idle CPU with thousands of guests)."""
-    ping_timeout: float = 5.0
+    ping_timeout: float = 10.0
     """A socket silent for ping_interval + ping_timeout is closed: a guest whose network died
-    is flagged reconnecting within 30 s."""
+    is flagged reconnecting within 30 s. A client waits as long for the server's ping, so a
+    server stalled for more than this (beyond the interval) loses its clients."""
     guest_session_ttl: int = 4 * 3600
     clinician_session_ttl: int = 10 * 3600
     invite_early: int = 2 * 3600
