@@ -17,6 +17,17 @@ pytestmark = pytest.mark.redis
 CHANNEL = "venterom-test-pubsub"
 
 
+async def next_messages(pubsub: Any, count: int) -> list[Any]:
+    """The next `count` messages on a subscription, decoded (within 10 s)."""
+    received = []
+    async with asyncio.timeout(10):
+        while len(received) < count:
+            message = await pubsub.get_message(timeout=1.0)
+            if message is not None:
+                received.append(json.loads(message["data"]))
+    return received
+
+
 async def test_a_burst_of_emits_arrives_in_order_in_a_few_round_trips(
     redis_url: str, redis_client: aioredis.Redis
 ) -> None:
@@ -35,15 +46,10 @@ async def test_a_burst_of_emits_arrives_in_order_in_a_few_round_trips(
         await pubsub.subscribe(CHANNEL)
         for number in range(200):
             await manager._publish({"method": "emit", "n": number})
-        received: list[int] = []
-        async with asyncio.timeout(10):
-            while len(received) < 200:
-                message = await pubsub.get_message(timeout=1.0)
-                if message is not None:
-                    received.append(json.loads(message["data"])["n"])
+        received = await next_messages(pubsub, 200)
     await manager.close()
 
-    assert received == list(range(200))
+    assert [message["n"] for message in received] == list(range(200))
     assert 1 <= round_trips <= 2, "emits queued in one go are sent in one pipeline"
 
 
@@ -55,11 +61,7 @@ async def test_close_sends_what_is_still_queued(
         await pubsub.subscribe(CHANNEL)
         await manager._publish({"method": "emit", "last": True})
         await manager.close()
-        async with asyncio.timeout(5):
-            message = None
-            while message is None:
-                message = await pubsub.get_message(timeout=1.0)
-    assert json.loads(message["data"]) == {"method": "emit", "last": True}
+        assert await next_messages(pubsub, 1) == [{"method": "emit", "last": True}]
 
 
 def test_only_this_instances_own_emits_are_dropped_undecoded() -> None:
@@ -89,11 +91,6 @@ async def test_a_batch_holds_a_tasks_emits_until_it_ends(
             await asyncio.sleep(0.2)  # the writer would have sent it by now
             assert await pubsub.get_message(timeout=0.1) is None
             await manager._publish({"method": "emit", "event": "roster"})
-        events = []
-        async with asyncio.timeout(5):
-            while len(events) < 2:
-                message = await pubsub.get_message(timeout=1.0)
-                if message is not None:
-                    events.append(json.loads(message["data"])["event"])
+        received = await next_messages(pubsub, 2)
     await manager.close()
-    assert events == ["lobby", "roster"]
+    assert [message["event"] for message in received] == ["lobby", "roster"]

@@ -41,9 +41,7 @@ async def test_held_visits_are_written_back_only_after_the_store_lost_everything
     harness: Harness, redis_client: aioredis.Redis
 ) -> None:
     server = await harness.server(**FAST)
-    room = harness.room(harness.clinician("doctor"))
-    guest = await harness.guest(server, harness.invite(room))
-    visit_id = (await guest.call("join", JOIN_DETAILS))["visit"]["visit_id"]
+    _, visit_id = await harness.waiting_guest(server, harness.room(harness.clinician("doctor")))
     visit_key = f"venterom:visit:{visit_id}"
     await asyncio.sleep(2 * FAST["heartbeat_interval"])  # the first heartbeat sets the marker
 
