@@ -28,15 +28,15 @@ class PresenceKeeper:
         self._cursor = 0
 
     async def beat(self) -> None:
-        held, sessions = self._connections.held()
+        snapshots = self._connections.snapshots
         if await self._service.store.kept(self._marker, self._ttl):
+            held = list(snapshots.values())
             start = self._cursor if self._cursor < len(held) else 0
             part = held[start : start + math.ceil(len(held) / REFRESH_ROUNDS)]
             self._cursor = start + len(part)
             fresh = await self._service.refresh(part)
         else:
-            fresh = await self._service.republish(held, sessions)
-        snapshots = self._connections.snapshots
+            fresh = await self._service.republish(*self._connections.held())
         for visit in fresh:
             if visit.visit_id in snapshots:
                 snapshots[visit.visit_id] = visit

@@ -117,7 +117,6 @@ class RoomBroadcaster:
     ) -> None:
         self.sio = sio
         self.service = service
-        self.store = service.store
         self.calls = calls
 
     async def lobby(self, room_id: str) -> dict[str, Any]:
