@@ -144,6 +144,17 @@ class Arrival:
     total_s: float = 0.0
 
 
+def arrival_failures(arrivals: Iterable[Arrival | None]) -> Counter[str]:
+    """Failed arrivals by error; None is an arrival that never started (deadline)."""
+    failures: Counter[str] = Counter()
+    for arrival in arrivals:
+        if arrival is None:
+            failures["not started"] += 1
+        elif not arrival.ok:
+            failures[arrival.error] += 1
+    return failures
+
+
 async def arrive(load: Load, guest: Guest, join: bool = True) -> Arrival:
     """Open the link, connect to /guest and (optionally) join the waiting room."""
     started = now()

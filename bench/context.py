@@ -18,6 +18,7 @@ from bench.clients import (
     Clinician,
     Guest,
     Load,
+    arrival_failures,
     arrive,
     bounded,
     connect_clinician,
@@ -129,16 +130,7 @@ async def arrive_all(
     arrivals = await bounded(
         guests, lambda g: arrive(load, g, join=join), concurrency, SETUP_DEADLINE
     )
-    failures: Counter[str] = Counter()
-    done: list[Arrival] = []
-    for arrival in arrivals:
-        if arrival is None:
-            failures["not started"] += 1
-        elif not arrival.ok:
-            failures[arrival.error] += 1
-        else:
-            done.append(arrival)
-    return done, failures
+    return [a for a in arrivals if a is not None and a.ok], arrival_failures(arrivals)
 
 
 async def clinicians_for(

@@ -16,9 +16,9 @@ from typing import Any
 
 from bench.clients import (
     GUEST_NS,
-    Arrival,
     Clinician,
     Load,
+    arrival_failures,
     arrive,
     bounded,
     call,
@@ -90,16 +90,6 @@ def lobby_rates(events: list[tuple[float, str]], seconds: float) -> dict[str, An
     }
 
 
-def _count_failures(arrivals: list[Arrival | None]) -> Counter[str]:
-    failures: Counter[str] = Counter()
-    for arrival in arrivals:
-        if arrival is None:
-            failures["not started"] += 1
-        elif not arrival.ok:
-            failures[arrival.error] += 1
-    return failures
-
-
 async def lobby_storm(ctx: Context, server: ServerProcess, count: int) -> dict[str, Any]:
     """The storm against a Venterom server, with every room's clinician watching."""
     load = Load(server.url)
@@ -136,7 +126,7 @@ async def lobby_storm(ctx: Context, server: ServerProcess, count: int) -> dict[s
         await disconnect_all(sockets, 5.0)
         await load.close()
     done = [a for a in arrivals if a is not None and a.ok]
-    failures.update(_count_failures(arrivals))
+    failures.update(arrival_failures(arrivals))
     events = [e for c in watchers for e in c.lobby_events]
     return {
         "guests": count,

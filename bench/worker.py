@@ -18,7 +18,16 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.clients import GUEST_NS, Guest, Load, arrive, bounded, error_name, now
+from bench.clients import (
+    GUEST_NS,
+    Guest,
+    Load,
+    arrival_failures,
+    arrive,
+    bounded,
+    error_name,
+    now,
+)
 from bench.procs import raise_nofile, rss_kib
 from bench.seed import load_tokens
 
@@ -44,13 +53,7 @@ async def _guests(
     load: Load, guests: list[Guest], concurrency: int, deadline: float
 ) -> Counter[str]:
     arrivals = await bounded(guests, lambda g: arrive(load, g), concurrency, deadline)
-    failures: Counter[str] = Counter()
-    for arrival in arrivals:
-        if arrival is None:
-            failures["not started"] += 1
-        elif not arrival.ok:
-            failures[arrival.error] += 1
-    return failures
+    return arrival_failures(arrivals)
 
 
 async def _serve_commands(guests: list[Guest], hold: float) -> None:
