@@ -29,6 +29,7 @@ SCRIPTS = {
         ("room", redis_store.ROOM_SCRIPT),
         ("reconnecting", redis_store.RECONNECTING_SCRIPT),
         ("kept", redis_store.KEPT_SCRIPT),
+        ("session_visit", redis_store.SESSION_VISIT_SCRIPT),
     )
 }
 

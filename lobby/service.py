@@ -142,13 +142,11 @@ class LobbyService:
             appointment_start=scheduled.start,
             appointment_end=scheduled.end,
         )
-        visit = await self._open(fresh)
-        now = self.clock()
         record = SessionRecord(
-            "guest", visit.visit_id, room.room_id, now + self.policy.guest_session_ttl
+            "guest", fresh.visit_id, room.room_id, self.clock() + self.policy.guest_session_ttl
         )
         session_id = new_secret()
-        await self.store.put_session(session_id, record)
+        visit = await self._open(fresh, (session_id, record))
         return GuestEntry(session_id, record, visit, room)
 
     async def login(self, username: str, password: str) -> tuple[str, SessionRecord]:
@@ -180,6 +178,21 @@ class LobbyService:
 
     async def session(self, session_id: str | None, kind: str) -> SessionRecord:
         record = await self.store.get_session(session_id) if session_id else None
+        return self._valid(record, kind)
+
+    async def guest_session(self, session_id: str | None) -> tuple[SessionRecord, Visit]:
+        """A guest's session and where their visit stands, in one store read."""
+        record, visit = (
+            await self.store.session_and_visit(session_id) if session_id else (None, None)
+        )
+        record = self._valid(record, "guest")
+        if visit is None:
+            self._known.pop(record.subject, None)
+            raise NotFound("visit not found")
+        self._remember(visit)
+        return record, visit
+
+    def _valid(self, record: SessionRecord | None, kind: str) -> SessionRecord:
         if record is None or record.kind != kind or record.expires_at <= self.clock():
             raise Unauthenticated("no valid session")
         return record
@@ -202,9 +215,10 @@ class LobbyService:
     ) -> Visit:
         return await self._transition(visit_id, action, Actor.GUEST, joining=joining)
 
-    async def guest_connected(self, visit_id: str) -> Visit:
-        """A guest's connection is (back) up: clear the reconnecting flag if it was set."""
-        visit = await self.visit(visit_id)
+    async def guest_connected(self, visit_id: str, seen: Visit | None = None) -> Visit:
+        """A guest's connection is (back) up: clear the reconnecting flag if it was set.
+        `seen`: the visit as just read (else it is read now)."""
+        visit = seen or await self.visit(visit_id)
         if visit.live and visit.reconnecting:
             return await self._transition(visit_id, Action.RECONNECT, Actor.GUEST)
         return visit
@@ -344,20 +358,24 @@ class LobbyService:
 
     # the one way a visit changes --------------------------------------------------
 
-    async def _open(self, fresh: Visit) -> Visit:
-        # Most links are opened once: try to save the new visit straight away; if one is
-        # stored already, the lost compare-and-set hands it back to decide on.
+    async def _open(self, fresh: Visit, session: tuple[str, SessionRecord]) -> Visit:
+        # Most links are opened once: try to save the new visit straight away (the session
+        # goes with it); if one is stored already, the lost compare-and-set hands it back
+        # to decide on.
         before: Visit | None = None
+        unsaved: tuple[str, SessionRecord] | None = session
         for _ in range(MAX_ATTEMPTS):
             current = before or fresh
             if current.live or not machine.allowed(current, Action.OPEN_LINK, Actor.GUEST):
+                if unsaved is not None:
+                    await self.store.put_session(*unsaved)
                 self._remember(current)
                 return current
             after = machine.apply(current, Action.OPEN_LINK, Actor.GUEST, self.clock())
-            result = await self._save(before, after, current.version)
+            result = await self._save(before, after, current.version, unsaved)
             if result.saved:
                 return after
-            before = result.current
+            before, unsaved = result.current, None
         raise Conflict("visit changed too often; try again")
 
     async def _transition(
@@ -393,11 +411,21 @@ class LobbyService:
             before, checked = result.current, True
         raise Conflict("visit changed too often; try again")
 
-    async def _save(self, before: Visit | None, after: Visit, expected_version: int) -> SaveResult:
+    async def _save(
+        self,
+        before: Visit | None,
+        after: Visit,
+        expected_version: int,
+        session: tuple[str, SessionRecord] | None = None,
+    ) -> SaveResult:
         """Compare-and-set; on a win publish, on a loss remember what is stored now."""
         announcements = self.publisher.announcements(after)
         result = await self.store.save(
-            after, expected_version, room=self.room_query(after.room_id), announce=announcements
+            after,
+            expected_version,
+            room=self.room_query(after.room_id),
+            announce=announcements,
+            session=session,
         )
         if not result.saved:
             if result.current is None:

@@ -43,9 +43,8 @@ async def open_guest_session(request: web.Request) -> web.Response:
 
 @routes.get("/api/guest/session")
 async def guest_session(request: web.Request) -> web.Response:
-    service = request.app[SERVICE]
-    record = await service.session(request.cookies.get(GUEST_COOKIE), "guest")
-    return web.json_response(await _guest_state(request, await service.visit(record.subject)))
+    _, visit = await request.app[SERVICE].guest_session(request.cookies.get(GUEST_COOKIE))
+    return web.json_response(await _guest_state(request, visit))
 
 
 @routes.delete("/api/guest/session")

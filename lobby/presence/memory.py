@@ -82,8 +82,11 @@ class MemoryPresenceStore:
         *,
         room: RoomQuery | None = None,
         announce: Sequence[Announcement] = (),
+        session: tuple[str, SessionRecord] | None = None,
     ) -> SaveResult:
         """`announce` is ignored: one process has no other instance to tell."""
+        if session is not None:
+            await self.put_session(*session)
         current = self._visits.get(visit.visit_id)
         if (current.version if current else 0) != expected_version:
             return SaveResult(False, current)
@@ -148,6 +151,10 @@ class MemoryPresenceStore:
 
     async def get_session(self, session_id: str) -> SessionRecord | None:
         return self._sessions.get(session_id)
+
+    async def session_and_visit(self, session_id: str) -> tuple[SessionRecord | None, Visit | None]:
+        record = self._sessions.get(session_id)
+        return record, None if record is None else self._visits.get(record.subject)
 
     async def delete_session(self, session_id: str) -> None:
         self._sessions.pop(session_id)

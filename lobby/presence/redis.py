@@ -37,6 +37,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from lobby.model import Visit, VisitState
+from lobby.presence.batching import CommandBatcher
 from lobby.presence.store import (
     Announcement,
     CallMember,
@@ -120,14 +121,17 @@ SAVE_SCRIPT = (
     _SNAPSHOT_LUA
     + """
 -- KEYS: 1 visit hash, 2 room live set, 3 reconnecting set, 4 heartbeats set, 5 call hash,
---       6 room sequence counter
+--       6 room sequence counter, 7 (only with a session) session key
 -- ARGV: 1 expected version, 2 visit ttl, 3 live flag, 4 live score, 5 reconnecting flag,
 --       6 reconnecting score, 7 ended flag, 8 visit id, 9 index ttl, 10 heartbeat ttl,
 --       11 visit key prefix, 12 snapshot flag, 13 n: count of visit field/value items,
---       14 m: count of channel/message items, then the n items, the m items, and the ids
---       of other visits for the snapshot.
--- Returns {0, current hash} when the version does not match; else {1} or, with the
--- snapshot flag, {1, sequence, snapshot}.
+--       14 m: count of channel/message items, 15 session JSON ('' for none), 16 session
+--       ttl, then the n items, the m items, and the ids of other visits for the snapshot.
+-- The session is stored whether or not the save wins. Returns {0, current hash} when the
+-- version does not match; else {1} or, with the snapshot flag, {1, sequence, snapshot}.
+if ARGV[15] ~= '' then
+  redis.call('SET', KEYS[7], ARGV[15], 'EX', ARGV[16])
+end
 local current = redis.call('HGET', KEYS[1], 'version')
 if not current then current = '0' end
 if tonumber(current) ~= tonumber(ARGV[1]) then
@@ -135,7 +139,7 @@ if tonumber(current) ~= tonumber(ARGV[1]) then
 end
 local n, m = tonumber(ARGV[13]), tonumber(ARGV[14])
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 15, 14 + n))
+redis.call('HSET', KEYS[1], unpack(ARGV, 17, 16 + n))
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 if ARGV[3] == '1' then
   redis.call('ZADD', KEYS[2], ARGV[4], ARGV[8])
@@ -155,11 +159,11 @@ if ARGV[7] == '1' then
 end
 local sequence = redis.call('INCR', KEYS[6])
 redis.call('EXPIRE', KEYS[6], ARGV[9])
-for i = 15 + n, 14 + n + m, 2 do
+for i = 17 + n, 16 + n + m, 2 do
   redis.call('PUBLISH', ARGV[i], ARGV[i + 1])
 end
 if ARGV[12] == '1' then
-  return {1, sequence, snapshot(KEYS[2], KEYS[5], ARGV[11], 15 + n + m)}
+  return {1, sequence, snapshot(KEYS[2], KEYS[5], ARGV[11], 17 + n + m)}
 end
 return {1}
 """
@@ -177,6 +181,17 @@ return {sequence, snapshot(KEYS[1], KEYS[2], ARGV[1], 2)}
 """
 )
 """A consistent snapshot of a room in one round trip."""
+
+SESSION_VISIT_SCRIPT = """
+-- KEYS: 1 session key. ARGV: 1 visit key prefix.
+-- Returns {} without a session, else {session JSON, flat hash of its subject's visit}.
+local session = redis.call('GET', KEYS[1])
+if not session then
+  return {}
+end
+return {session, redis.call('HGETALL', ARGV[1] .. cjson.decode(session)['subject'])}
+"""
+"""A guest's session and their visit in one round trip (a clinician's has no visit)."""
 
 KEPT_SCRIPT = """
 -- KEYS: 1 marker. ARGV: 1 ttl. Returns whether the marker existed; renews it.
@@ -290,6 +305,25 @@ def _session_json(record: SessionRecord) -> str:
     )
 
 
+def _session_ttl(record: SessionRecord) -> int:
+    """Whole seconds for the key (rounded up; 0: already expired)."""
+    remaining = record.expires_at - time.time()
+    return max(1, math.ceil(remaining)) if remaining > 0 else 0
+
+
+def _decode_session(raw: object) -> SessionRecord | None:
+    data = json.loads(_text(raw))
+    kind: SessionKind = "clinician" if data["kind"] == "clinician" else "guest"
+    record = SessionRecord(
+        kind=kind,
+        subject=str(data["subject"]),
+        room_id=str(data["room_id"]),
+        expires_at=float(data["expires_at"]),
+    )
+    # The key's TTL is rounded up to whole seconds; the record's own time is exact.
+    return record if record.expires_at > time.time() else None
+
+
 def _call_members(raw: Mapping[str, str]) -> list[CallMember]:
     members = []
     for peer_id, payload in sorted(raw.items()):
@@ -362,6 +396,8 @@ class RedisPresenceStore:
         self._room = client.register_script(ROOM_SCRIPT)
         self._reconnecting = client.register_script(RECONNECTING_SCRIPT)
         self._kept = client.register_script(KEPT_SCRIPT)
+        self._session_visit = client.register_script(SESSION_VISIT_SCRIPT)
+        self._batch = CommandBatcher(client)
         self._decoded = _DecodedVisits()
 
     @classmethod
@@ -391,7 +427,7 @@ class RedisPresenceStore:
         return self.prefix + RECONNECTING
 
     async def get(self, visit_id: str) -> Visit | None:
-        raw = await self.client.hgetall(visit_key(self.prefix, visit_id))
+        raw = await self._batch.execute("HGETALL", visit_key(self.prefix, visit_id))
         if not raw:
             return None
         return decode_visit(_decode_mapping(raw))
@@ -403,21 +439,28 @@ class RedisPresenceStore:
         *,
         room: RoomQuery | None = None,
         announce: Sequence[Announcement] = (),
+        session: tuple[str, SessionRecord] | None = None,
     ) -> SaveResult:
         ended = visit.ended
         in_reconnecting = visit.reconnecting and visit.reconnecting_since is not None
         pairs = [item for kv in encode_visit(visit).items() for item in kv]
         messages = [item for pair in announce for item in pair]
-        reply = await self._save(
-            keys=[
-                visit_key(self.prefix, visit.visit_id),
-                room_live_key(self.prefix, visit.room_id),
-                self._reconnecting_key,
-                self._heartbeats_key,
-                call_key(self.prefix, visit.room_id),
-                room_sequence_key(self.prefix, visit.room_id),
-            ],
-            args=[
+        keys = [
+            visit_key(self.prefix, visit.visit_id),
+            room_live_key(self.prefix, visit.room_id),
+            self._reconnecting_key,
+            self._heartbeats_key,
+            call_key(self.prefix, visit.room_id),
+            room_sequence_key(self.prefix, visit.room_id),
+        ]
+        session_json, session_ttl = "", 0
+        if session is not None and (session_ttl := _session_ttl(session[1])) > 0:
+            keys.append(session_key(self.prefix, session[0]))
+            session_json = _session_json(session[1])
+        reply = await self._batch.run_script(
+            self._save,
+            keys,
+            [
                 expected_version,
                 self.ttls.ended if ended else self.ttls.visit,
                 _flag(visit.live),
@@ -432,6 +475,8 @@ class RedisPresenceStore:
                 _flag(room is not None),
                 len(pairs),
                 len(messages),
+                session_json,
+                session_ttl,
                 *pairs,
                 *messages,
                 *(room.visit_ids if room is not None else ()),
@@ -447,13 +492,14 @@ class RedisPresenceStore:
         )
 
     async def room_snapshot(self, query: RoomQuery) -> RoomSnapshot:
-        sequence, raw = await self._room(
-            keys=[
+        sequence, raw = await self._batch.run_script(
+            self._room,
+            [
                 room_live_key(self.prefix, query.room_id),
                 call_key(self.prefix, query.room_id),
                 room_sequence_key(self.prefix, query.room_id),
             ],
-            args=[visit_key(self.prefix, ""), *query.visit_ids],
+            [visit_key(self.prefix, ""), *query.visit_ids],
         )
         return _snapshot(query.room_id, int(sequence), raw, self._decoded)
 
@@ -483,11 +529,11 @@ class RedisPresenceStore:
 
     async def put_session(self, session_id: str, record: SessionRecord) -> None:
         key = session_key(self.prefix, session_id)
-        remaining = record.expires_at - time.time()
-        if remaining <= 0:
+        ttl = _session_ttl(record)
+        if ttl <= 0:
             await self.client.delete(key)
             return
-        await self.client.set(key, _session_json(record), ex=max(1, math.ceil(remaining)))
+        await self.client.set(key, _session_json(record), ex=ttl)
 
     async def get_many(self, visit_ids: list[str]) -> dict[str, Visit]:
         if not visit_ids:
@@ -518,19 +564,20 @@ class RedisPresenceStore:
         return restored
 
     async def get_session(self, session_id: str) -> SessionRecord | None:
-        raw = await self.client.get(session_key(self.prefix, session_id))
-        if raw is None:
-            return None
-        data = json.loads(_text(raw))
-        kind: SessionKind = "clinician" if data["kind"] == "clinician" else "guest"
-        record = SessionRecord(
-            kind=kind,
-            subject=str(data["subject"]),
-            room_id=str(data["room_id"]),
-            expires_at=float(data["expires_at"]),
+        raw = await self._batch.execute("GET", session_key(self.prefix, session_id))
+        return None if raw is None else _decode_session(raw)
+
+    async def session_and_visit(self, session_id: str) -> tuple[SessionRecord | None, Visit | None]:
+        reply = await self._batch.run_script(
+            self._session_visit,
+            [session_key(self.prefix, session_id)],
+            [visit_key(self.prefix, "")],
         )
-        # The key's TTL is rounded up to whole seconds; the record's own time is exact.
-        return record if record.expires_at > time.time() else None
+        if not reply:
+            return None, None
+        record = _decode_session(reply[0])
+        fields = _decode_pairs(reply[1])
+        return record, decode_visit(fields) if record is not None and fields else None
 
     async def delete_session(self, session_id: str) -> None:
         await self.client.delete(session_key(self.prefix, session_id))
@@ -596,4 +643,5 @@ class RedisPresenceStore:
             return False
 
     async def close(self) -> None:
+        await self._batch.close()
         await self.client.aclose()

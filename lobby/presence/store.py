@@ -103,7 +103,11 @@ class PresenceStore(Protocol):
         *,
         room: RoomQuery | None = None,
         announce: Sequence[Announcement] = (),
-    ) -> SaveResult: ...
+        session: tuple[str, SessionRecord] | None = None,
+    ) -> SaveResult:
+        """`session` (id, record) is stored in the same step, whether or not the save wins:
+        a guest opening their link gets a session either way."""
+        ...
 
     async def room_snapshot(self, query: RoomQuery) -> RoomSnapshot:
         """The room's live visits, call members and asked-for visits, in one read."""
@@ -130,6 +134,11 @@ class PresenceStore(Protocol):
     async def put_session(self, session_id: str, record: SessionRecord) -> None: ...
 
     async def get_session(self, session_id: str) -> SessionRecord | None: ...
+
+    async def session_and_visit(self, session_id: str) -> tuple[SessionRecord | None, Visit | None]:
+        """A session and the visit it is for (a guest's), in one read; (None, None) without
+        a session, and no visit for a clinician's or when the visit is gone."""
+        ...
 
     async def delete_session(self, session_id: str) -> None: ...
 

@@ -74,19 +74,24 @@ class GuestNamespace(AckingNamespace):
         self._signals: dict[str, int] = {}
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
+        session_id = cookie(environ, GUEST_COOKIE)
         try:
-            session_id = cookie(environ, GUEST_COOKIE)
-            record = await self.service.session(session_id, "guest")
-            visit_id = record.subject
-            await self.save_session(sid, {"visit_id": visit_id, "room_id": record.room_id})
-            await self.enter_room(sid, visit_room(visit_id))
-            self.connections.add_guest(visit_id, sid)
-            visit = await self.service.guest_connected(visit_id)
+            record, visit = await self.service.guest_session(session_id)
         except NotFound:
             # The visit's record is gone (long ended): the session is worth nothing now.
             raise socketio.exceptions.ConnectionRefusedError(Unauthenticated.code) from None
         except LobbyError as exc:
             raise socketio.exceptions.ConnectionRefusedError(exc.code) from None
+        visit_id = record.subject
+        await self.save_session(sid, {"visit_id": visit_id, "room_id": record.room_id})
+        await self.enter_room(sid, visit_room(visit_id))
+        self.connections.add_guest(visit_id, sid)
+        try:
+            visit = await self.service.guest_connected(visit_id, visit)
+        except LobbyError as exc:
+            self.connections.remove_guest(visit_id, sid)
+            code = Unauthenticated.code if isinstance(exc, NotFound) else exc.code
+            raise socketio.exceptions.ConnectionRefusedError(code) from None
         self.connections.sessions[sid] = (str(session_id), record)
         self.connections.snapshots[visit_id] = visit
         await self.emit("visit", guest_view(visit), to=sid)

@@ -301,6 +301,39 @@ async def test_session_already_expired_is_not_kept(store: PresenceStore, clock: 
     assert await store.get_session("s-old") is None
 
 
+async def test_a_session_saved_with_a_visit_is_kept_whether_or_not_the_save_wins(
+    store: PresenceStore, clock: Clock
+) -> None:
+    opened = apply(Visit("v1", "room-a", Role.PATIENT), Action.OPEN_LINK, Actor.GUEST, 1.0)
+    first = SessionRecord("guest", "v1", "room-a", clock() + 3600)
+    second = SessionRecord("guest", "v1", "room-a", clock() + 7200)
+
+    assert (await store.save(opened, 0, session=("s-first", first))).saved
+    assert not (await store.save(opened, 0, session=("s-second", second))).saved
+
+    assert await store.get("v1") == opened
+    assert await store.get_session("s-first") == first
+    assert await store.get_session("s-second") == second
+
+
+async def test_a_session_and_its_visit_are_read_together(
+    store: PresenceStore, clock: Clock
+) -> None:
+    visit = await waiting(store, "v1", "room-a", 10.0, "Kari Nordmann")
+    guest = SessionRecord("guest", "v1", "room-a", clock() + 3600)
+    gone = SessionRecord("guest", "v-ended-long-ago", "room-a", clock() + 3600)
+    clinician = SessionRecord("clinician", "clin-1", "", clock() + 3600)
+    for session_id, record in (("s-guest", guest), ("s-gone", gone), ("s-clin", clinician)):
+        await store.put_session(session_id, record)
+
+    assert await store.session_and_visit("s-guest") == (guest, visit)
+    assert await store.session_and_visit("s-gone") == (gone, None)
+    assert await store.session_and_visit("s-clin") == (clinician, None)
+    assert await store.session_and_visit("s-none") == (None, None)
+    await store.put_session("s-old", SessionRecord("guest", "v1", "room-a", clock() - 1))
+    assert await store.session_and_visit("s-old") == (None, None)
+
+
 async def test_notices(store: PresenceStore) -> None:
     assert await store.get_notice("room-a") is None
     await store.set_notice("room-a", Notice("running_late", 15, 1_700_000_000.5))
