@@ -9,6 +9,10 @@ estimated from `MONITOR` on the harness's own redis-server (commands inside Lua 
 excluded; consecutive commands of one client close together taken as one pipeline, see
 `round_trips`), and `INFO commandstats` deltas (which include commands run inside scripts)
 are reported too.
+
+The counted phases run one operation at a time, so a figure is what one operation costs
+alone. With many in flight, concurrent calls share pipelines (lobby/presence/batching.py):
+the throughput phase on Redis reports that figure as well.
 """
 
 from __future__ import annotations
@@ -85,6 +89,8 @@ def is_background(name: str) -> bool:
     burst of queued publishes is not background: it is the phase's own messages)."""
     if any(word in name for word in BACKGROUND):
         return True
+    if "evalsha" in name:  # concurrent calls sharing one pipeline (lobby/presence/batching.py)
+        return False
     return name.startswith("pipeline(") and any(
         int(part.rsplit(" x", 1)[1]) >= BULK and not part.startswith("publish")
         for part in name[9:-1].split(", ")
@@ -159,7 +165,6 @@ class Monitor:
 async def count_phases(ctx: Context, redis: RedisProcess, server: ServerProcess) -> dict[str, Any]:
     """Round trips while guests arrive, join, and are admitted (one phase each)."""
     count = ctx.scale.cost_guests
-    concurrency = ctx.scale.arrival_concurrency
     load = Load(server.url)
     guests: list[Guest] = []
     clinician_sockets: list[Any] = []
@@ -171,12 +176,14 @@ async def count_phases(ctx: Context, redis: RedisProcess, server: ServerProcess)
         clinician_sockets = [c.sio for c in clinicians.values()]
         guests = ctx.guests(visits)
         arrive_path = ctx.workdir / "monitor-arrive.txt"
+        # One at a time: what an operation costs alone. Concurrent calls share pipelines,
+        # which `throughput` shows.
         async with Monitor(redis, arrive_path, server, load) as arrive_monitor:
-            _, arrival_failures = await arrive_all(load, guests, concurrency, join=False)
+            _, arrival_failures = await arrive_all(load, guests, 1, join=False)
             failures.update(arrival_failures)
         phases["open_link_and_connect"] = arrive_monitor.result(count)
         async with Monitor(redis, ctx.workdir / "monitor-join.txt", server, load) as join_monitor:
-            joined = await bounded(guests, _safe(join_room), concurrency, THROUGHPUT_DEADLINE)
+            joined = await bounded(guests, _safe(join_room), 1, THROUGHPUT_DEADLINE)
         phases["join"] = join_monitor.result(count)
         waiting = [g for g in guests if g.state == "waiting"]
 
@@ -208,8 +215,9 @@ def _safe(step: Any) -> Any:
     return run
 
 
-async def throughput(ctx: Context, server: ServerProcess) -> dict[str, Any]:
-    """Joins/s and admissions/s with many in flight, and the server's CPU share."""
+async def throughput(ctx: Context, server: ServerProcess, on_redis: bool) -> dict[str, Any]:
+    """Joins/s and admissions/s with many in flight, the server's CPU share, and (on Redis)
+    the round trips per operation when they share pipelines."""
     count = ctx.scale.cost_guests
     concurrency = ctx.scale.arrival_concurrency
     load = Load(server.url)
@@ -223,11 +231,16 @@ async def throughput(ctx: Context, server: ServerProcess) -> dict[str, Any]:
         guests = ctx.guests(visits)
         _, arrival_failures = await arrive_all(load, guests, concurrency, join=False)
         failures.update(arrival_failures)
+        trips = await server.redis_trips(load.http) if on_redis else Counter()
         meter = server.cpu().start()
         started = now()
         joined = await bounded(guests, _safe(join_room), concurrency, THROUGHPUT_DEADLINE)
         join_s = now() - started
         join_cpu = meter.stop().percent
+        if on_redis:
+            await asyncio.sleep(TRAILING_S)
+            join_trips = await server.redis_trips(load.http) - trips
+            trips += join_trips
         waiting = [g for g in guests if g.state == "waiting"]
 
         async def admit(guest: Guest) -> float:
@@ -238,6 +251,9 @@ async def throughput(ctx: Context, server: ServerProcess) -> dict[str, Any]:
         admitted = await bounded(waiting, _safe(admit), concurrency, THROUGHPUT_DEADLINE)
         admit_s = now() - started
         admit_cpu = meter.stop().percent
+        if on_redis:
+            await asyncio.sleep(TRAILING_S)
+            admit_trips = await server.redis_trips(load.http) - trips
     finally:
         await server.astop()
         await disconnect_all([g.sio for g in guests] + clinician_sockets, 5.0)
@@ -246,7 +262,14 @@ async def throughput(ctx: Context, server: ServerProcess) -> dict[str, Any]:
     ok_admits = sum(1 for a in admitted if a is not None and a >= 0)
     failures["join failed"] += count - ok_joins
     failures["admit failed"] += len(waiting) - ok_admits
+    shared = {}
+    if on_redis:
+        shared = {
+            "round_trips_per_join": _own_work(join_trips, ok_joins),
+            "round_trips_per_admission": _own_work(admit_trips, ok_admits),
+        }
     return {
+        **shared,
         "joins_per_s": round(ok_joins / join_s, 1),
         "join_server_cpu_percent": join_cpu,
         "admissions_per_s": round(ok_admits / admit_s, 1),
@@ -255,6 +278,11 @@ async def throughput(ctx: Context, server: ServerProcess) -> dict[str, Any]:
         "failures": sum(failures.values()),
         "failure_kinds": {k: v for k, v in failures.items() if v},
     }
+
+
+def _own_work(trips: Counter[str], ops: int) -> float | None:
+    own = sum(n for name, n in trips.items() if not is_background(name))
+    return round(own / ops, 2) if ops else None
 
 
 async def run(ctx: Context) -> Result:
@@ -269,11 +297,12 @@ async def run(ctx: Context) -> Result:
         counted = await count_phases(ctx, redis, server)
     ctx.say("redis cost: memory throughput")
     with contextlib.ExitStack() as stack:
-        memory = await throughput(ctx, ctx.lobby(stack, "cost-memory"))
+        memory = await throughput(ctx, ctx.lobby(stack, "cost-memory"), on_redis=False)
     ctx.say("redis cost: redis throughput")
     with contextlib.ExitStack() as stack:
         redis = ctx.redis(stack)
-        on_redis = await throughput(ctx, ctx.lobby(stack, "cost-redis", redis_url=redis.url))
+        server = ctx.lobby(stack, "cost-redis", redis_url=redis.url)
+        on_redis = await throughput(ctx, server, on_redis=True)
     result.figures = {"round_trips": counted, "throughput_redis": on_redis}
     result.baseline = {"throughput_memory": memory}
     result.ratio = {
@@ -282,11 +311,19 @@ async def run(ctx: Context) -> Result:
     }
     result.failures = counted["failures"] + memory["failures"] + on_redis["failures"]
     join, admit = counted["join"], counted["admit"]
+    in_flight = ctx.scale.arrival_concurrency
     arrive = counted["open_link_and_connect"]
     result.table = [
-        ["round trips per open link + connect", arrive["round_trips_per_op"], "", ""],
-        ["round trips per join", join["round_trips_per_op"], "", ""],
-        ["round trips per admission", admit["round_trips_per_op"], "", ""],
+        ["round trips per open link + connect (alone)", arrive["round_trips_per_op"], "", ""],
+        ["round trips per join (alone)", join["round_trips_per_op"], "", ""],
+        ["round trips per admission (alone)", admit["round_trips_per_op"], "", ""],
+        [f"round trips per join ({in_flight} in flight)", on_redis["round_trips_per_join"], "", ""],
+        [
+            f"round trips per admission ({in_flight} in flight)",
+            on_redis["round_trips_per_admission"],
+            "",
+            "",
+        ],
         ["round trips per join (MONITOR estimate)", join["monitor_round_trips_per_op"], "", ""],
         [
             "round trips per admission (MONITOR estimate)",

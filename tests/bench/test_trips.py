@@ -10,6 +10,7 @@ from aiohttp import web
 from redis.asyncio.client import Pipeline, Redis
 
 from bench import trips
+from bench.redis_cost import is_background
 
 pytestmark = pytest.mark.redis
 
@@ -45,3 +46,10 @@ async def test_commands_and_pipelines_count_once_each(redis_url: str, counting: 
         "pipeline(hgetall visit, publish x5)": 1,
         "ping": 1,
     }
+
+
+def test_shared_pipelines_of_operations_are_not_taken_for_background_work() -> None:
+    assert not is_background("pipeline(evalsha save x31, evalsha session_visit x19)")
+    assert not is_background("pipeline(publish x40)")
+    assert is_background("pipeline(hgetall visit x2000)")
+    assert is_background("evalsha reconnecting")
