@@ -14,6 +14,8 @@ Two changes cut Redis work per message:
   queued together when it ends: a lobby flush's lobby and roster emits are one round trip.
 - Every instance receives its own publishes back; upstream decodes each before dropping
   it. Here an emit that ends with this instance's own `host_id` is dropped undecoded.
+- An emit to one of this instance's own sockets (its sid) is not published at all: upstream
+  publishes every emit, though no other instance can deliver to that socket.
 """
 
 from __future__ import annotations
@@ -44,6 +46,32 @@ class OwnedRedisManager(SidRoomsIndex, socketio.AsyncRedisManager):  # type: ign
         self._pubsubs: list[Any] = []
         self._queued: list[str] = []
         self._writer: asyncio.Task[None] | None = None
+
+    async def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str | None = None,
+        room: Any = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        target = to or room
+        local = isinstance(target, str) and (namespace or "/", target) in self.sid_rooms
+        if local and callback is None:
+            # One of this instance's own sockets: no other instance could deliver it.
+            kwargs["ignore_queue"] = True
+        await super().emit(
+            event,
+            data,
+            namespace=namespace,
+            room=target,
+            skip_sid=skip_sid,
+            callback=callback,
+            **kwargs,
+        )
 
     async def _publish(self, data: Any) -> None:
         message = self.json.dumps(data)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+from typing import Any
+
 import pytest
+import redis.asyncio as aioredis
 
 from tests.fixtures.servers import JOIN_DETAILS, Harness, lobby_with, visit_in
 
@@ -52,3 +57,44 @@ async def test_an_instance_acts_on_the_current_visit_not_its_own_last_copy(
     assert (await guest.wait_for("visit", visit_in("paused")))["visit_id"] == visit_id
     again = await on_a.call("admit", {"visit_id": visit_id})
     assert again == {"ok": False, "error": "invalid_transition", "message": again.get("message")}
+
+
+@pytest.mark.parametrize("store_kind", ["redis"])
+async def test_what_goes_to_one_socket_of_this_instance_is_not_published(
+    harness: Harness, redis_client: aioredis.Redis
+) -> None:
+    a = await harness.server()
+    room = harness.room(harness.clinician("doctor"))
+    async with redis_client.pubsub(ignore_subscribe_messages=True) as pubsub:
+        await pubsub.subscribe(harness.channel)
+        clinician = await harness.clinician_client(a, "doctor")
+        guest = await harness.guest(a, harness.invite(room))
+        await guest.wait_for("visit", visit_in("checking"))
+        await clinician.wait_for("lobby", lobby_with(room, 0))
+        await guest.call("join", JOIN_DETAILS)
+        await clinician.wait_for("lobby", lobby_with(room, 1))
+        published = await published_events(pubsub)
+
+    # On connecting, the guest's `visit` and the clinician's `rooms` and lobbies went to a
+    # socket of this instance only. Opening the link and joining change the visit, which
+    # a socket of the guest on another instance must hear of; lobbies go to every
+    # clinician of the room, wherever they are connected.
+    assert "rooms" not in published
+    assert published.count("visit") == 2
+    assert "lobby" in published
+
+
+async def published_events(pubsub: Any) -> list[str]:
+    """The emits published on the channel so far (until none came for 0.5 s)."""
+    events = []
+    quiet_until = asyncio.get_running_loop().time() + 0.5
+    while asyncio.get_running_loop().time() < quiet_until:
+        # None also for a skipped subscribe confirmation: keep listening until quiet.
+        message = await pubsub.get_message(timeout=0.1)
+        if message is None:
+            continue
+        quiet_until = asyncio.get_running_loop().time() + 0.5
+        data = json.loads(message["data"])
+        if data.get("method") == "emit":
+            events.append(data["event"])
+    return events
