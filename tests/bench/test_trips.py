@@ -19,13 +19,13 @@ pytestmark = pytest.mark.redis
 def counting() -> Iterator[None]:
     command, execute = Redis.execute_command, Pipeline.execute
     trips.install(web.Application())
-    trips.TRIPS.clear()
+    trips.reset()
     try:
         yield
     finally:
         Redis.execute_command = command  # type: ignore[method-assign]
         Pipeline.execute = execute  # type: ignore[method-assign]
-        trips.TRIPS.clear()
+        trips.reset()
 
 
 async def test_commands_and_pipelines_count_once_each(redis_url: str, counting: None) -> None:
@@ -41,7 +41,7 @@ async def test_commands_and_pipelines_count_once_each(redis_url: str, counting: 
     finally:
         await client.aclose()
 
-    assert trips.TRIPS == {
+    assert trips.counts() == {
         "get session": 1,
         "pipeline(hgetall visit, publish x5)": 1,
         "ping": 1,
