@@ -23,6 +23,9 @@ class Scale:
     storm_concurrency: int
     """Guest arrivals in flight at once during the storm (the harness's pace)."""
     cost_guests: int
+    """Guests whose Redis round trips are counted, one operation at a time."""
+    throughput_guests: int
+    """Guests of each server in the Redis/memory throughput comparison."""
     instance_guests: int
     echo_sessions: int
     echo_concurrency: int
@@ -50,6 +53,7 @@ FULL = Scale(
     storm_guests=2_000,
     storm_concurrency=50,
     cost_guests=500,
+    throughput_guests=1_000,
     instance_guests=400,
     echo_sessions=12,
     echo_concurrency=4,
@@ -73,6 +77,7 @@ QUICK = Scale(
     storm_guests=200,
     storm_concurrency=50,
     cost_guests=60,
+    throughput_guests=60,
     instance_guests=60,
     echo_sessions=2,
     echo_concurrency=2,

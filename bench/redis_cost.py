@@ -22,10 +22,20 @@ import contextlib
 import re
 import signal
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.clients import Guest, Load, admission, bounded, disconnect_all, join_room, now
+from bench.clients import (
+    Clinician,
+    Guest,
+    Load,
+    admission,
+    bounded,
+    disconnect_all,
+    join_room,
+    now,
+)
 from bench.context import Context, arrive_all, clinicians_for
 from bench.procs import RedisProcess, ServerProcess, stop_process
 from bench.report import Result, Target
@@ -37,6 +47,8 @@ NAME = "redis_cost"
 TRAILING_S = 0.4
 MONITOR_START_S = 5.0
 THROUGHPUT_DEADLINE = 300.0
+THROUGHPUT_CHUNKS = 5
+"""Turns each server takes per phase in the throughput comparison."""
 TARGET_ROUND_TRIPS = 2.0
 TARGET_THROUGHPUT_RATIO = 0.6
 BACKGROUND = ("heartbeats", "reconnecting", "instance", "kept")
@@ -215,69 +227,104 @@ def _safe(step: Any) -> Any:
     return run
 
 
-async def throughput(ctx: Context, server: ServerProcess, on_redis: bool) -> dict[str, Any]:
-    """Joins/s and admissions/s with many in flight, the server's CPU share, and (on Redis)
-    the round trips per operation when they share pipelines."""
-    count = ctx.scale.cost_guests
-    concurrency = ctx.scale.arrival_concurrency
-    load = Load(server.url)
-    guests: list[Guest] = []
-    clinician_sockets: list[Any] = []
-    failures: Counter[str] = Counter()
-    try:
-        visits = ctx.seeded.pick(count)
-        clinicians = await clinicians_for(load, ctx.seeded, {v.room_id for v in visits}, failures)
-        clinician_sockets = [c.sio for c in clinicians.values()]
-        guests = ctx.guests(visits)
-        _, arrival_failures = await arrive_all(load, guests, concurrency, join=False)
-        failures.update(arrival_failures)
-        trips = await server.redis_trips(load.http) if on_redis else Counter()
-        meter = server.cpu().start()
-        started = now()
-        joined = await bounded(guests, _safe(join_room), concurrency, THROUGHPUT_DEADLINE)
-        join_s = now() - started
-        join_cpu = meter.stop().percent
-        if on_redis:
-            await asyncio.sleep(TRAILING_S)
-            join_trips = await server.redis_trips(load.http) - trips
-            trips += join_trips
-        waiting = [g for g in guests if g.state == "waiting"]
+@dataclass
+class Side:
+    """One server of the throughput comparison and its clients."""
 
-        async def admit(guest: Guest) -> float:
-            return await admission(clinicians[guest.visit.room_id], guest)
+    name: str
+    server: ServerProcess
+    on_redis: bool
+    load: Load
+    guests: list[Guest] = field(default_factory=list)
+    clinicians: dict[str, Clinician] = field(default_factory=dict)
+    failures: Counter[str] = field(default_factory=Counter)
+    done: Counter[str] = field(default_factory=Counter)
+    """Operations that succeeded, by phase."""
+    seconds: Counter[str] = field(default_factory=Counter)
+    cpu_s: Counter[str] = field(default_factory=Counter)
+    trips: dict[str, Counter[str]] = field(default_factory=dict)
 
-        meter = server.cpu().start()
+    async def arrive(self, ctx: Context, visits: list[Any]) -> None:
+        rooms = {v.room_id for v in visits}
+        self.clinicians = await clinicians_for(self.load, ctx.seeded, rooms, self.failures)
+        self.guests = ctx.guests(visits)
+        _, failures = await arrive_all(
+            self.load, self.guests, ctx.scale.arrival_concurrency, join=False
+        )
+        self.failures.update(failures)
+
+    async def admit(self, guest: Guest) -> float:
+        return await admission(self.clinicians[guest.visit.room_id], guest)
+
+    async def measure(self, phase: str, step: Any, items: list[Guest], concurrency: int) -> None:
+        """One chunk of a phase, timed and metered; counted into the phase's totals."""
+        meter = self.server.cpu().start()
         started = now()
-        admitted = await bounded(waiting, _safe(admit), concurrency, THROUGHPUT_DEADLINE)
-        admit_s = now() - started
-        admit_cpu = meter.stop().percent
-        if on_redis:
-            await asyncio.sleep(TRAILING_S)
-            admit_trips = await server.redis_trips(load.http) - trips
-    finally:
-        await server.astop()
-        await disconnect_all([g.sio for g in guests] + clinician_sockets, 5.0)
-        await load.close()
-    ok_joins = sum(1 for j in joined if j is not None and j >= 0)
-    ok_admits = sum(1 for a in admitted if a is not None and a >= 0)
-    failures["join failed"] += count - ok_joins
-    failures["admit failed"] += len(waiting) - ok_admits
-    shared = {}
-    if on_redis:
-        shared = {
-            "round_trips_per_join": _own_work(join_trips, ok_joins),
-            "round_trips_per_admission": _own_work(admit_trips, ok_admits),
+        results = await bounded(items, _safe(step), concurrency, THROUGHPUT_DEADLINE)
+        self.seconds[phase] += now() - started
+        self.cpu_s[phase] += meter.stop().cpu_s
+        ok = sum(1 for r in results if r is not None and r >= 0)
+        self.done[phase] += ok
+        self.failures[f"{phase} failed"] += len(items) - ok
+
+    def figures(self, concurrency: int) -> dict[str, Any]:
+        def rate(phase: str) -> float | None:
+            return round(self.done[phase] / self.seconds[phase], 1) if self.seconds[phase] else None
+
+        def cpu(phase: str) -> float | None:
+            seconds = self.seconds[phase]
+            return round(100.0 * self.cpu_s[phase] / seconds, 2) if seconds else None
+
+        shared = {}
+        if self.on_redis:
+            shared = {
+                "round_trips_per_join": _own_work(self.trips["join"], self.done["join"]),
+                "round_trips_per_admission": _own_work(self.trips["admit"], self.done["admit"]),
+            }
+        return {
+            **shared,
+            "joins_per_s": rate("join"),
+            "join_server_cpu_percent": cpu("join"),
+            "admissions_per_s": rate("admit"),
+            "admit_server_cpu_percent": cpu("admit"),
+            "in_flight": concurrency,
+            "chunks": THROUGHPUT_CHUNKS,
+            "failures": sum(self.failures.values()),
+            "failure_kinds": {k: v for k, v in self.failures.items() if v},
         }
-    return {
-        **shared,
-        "joins_per_s": round(ok_joins / join_s, 1),
-        "join_server_cpu_percent": join_cpu,
-        "admissions_per_s": round(ok_admits / admit_s, 1),
-        "admit_server_cpu_percent": admit_cpu,
-        "in_flight": concurrency,
-        "failures": sum(failures.values()),
-        "failure_kinds": {k: v for k, v in failures.items() if v},
-    }
+
+
+async def throughput(ctx: Context, sides: list[Side]) -> None:
+    """Joins/s and admissions/s with many in flight, the server's CPU share, and (on Redis)
+    the round trips per operation when they share pipelines.
+
+    The servers run side by side and take turns, a chunk of operations each, so that a slow
+    spell of the machine (they come and go over seconds here) falls on both alike."""
+    concurrency = ctx.scale.arrival_concurrency
+    visits = ctx.seeded.pick(ctx.scale.throughput_guests)
+    for side in sides:
+        await side.arrive(ctx, visits)
+
+    async def phase(name: str, step_of: Any, items_of: Any) -> None:
+        before = {s.name: await s.server.redis_trips(s.load.http) for s in sides if s.on_redis}
+        items = {s.name: items_of(s) for s in sides}
+        for chunk in range(THROUGHPUT_CHUNKS):
+            order = sides if chunk % 2 == 0 else sides[::-1]
+            for side in order:
+                part = items[side.name][chunk::THROUGHPUT_CHUNKS]
+                await side.measure(name, step_of(side), part, concurrency)
+        await asyncio.sleep(TRAILING_S)
+        for side in sides:
+            if side.on_redis:
+                after = await side.server.redis_trips(side.load.http)
+                side.trips[name] = after - before[side.name]
+
+    await phase("join", lambda side: join_room, lambda side: side.guests)
+    await phase(
+        "admit",
+        lambda side: side.admit,
+        lambda side: [g for g in side.guests if g.state == "waiting"],
+    )
 
 
 def _own_work(trips: Counter[str], ops: int) -> float | None:
@@ -287,22 +334,42 @@ def _own_work(trips: Counter[str], ops: int) -> float | None:
 
 async def run(ctx: Context) -> Result:
     count = ctx.scale.cost_guests
-    result = ctx.result(NAME, f"Redis cost ({count} guests: round trips, throughput)")
-    result.params = {"guests": count, "in_flight": ctx.scale.arrival_concurrency}
-    ctx.scenario(NAME, spread(count, ctx.scale.rooms))
+    compared = ctx.scale.throughput_guests
+    result = ctx.result(
+        NAME, f"Redis cost ({count} guests: round trips; {compared} each: throughput)"
+    )
+    result.params = {
+        "guests": count,
+        "throughput_guests": compared,
+        "throughput_chunks": THROUGHPUT_CHUNKS,
+        "in_flight": ctx.scale.arrival_concurrency,
+    }
+    ctx.scenario(NAME, spread(max(count, ctx.scale.throughput_guests), ctx.scale.rooms))
     ctx.say("redis cost: counting round trips")
     with contextlib.ExitStack() as stack:
         redis = ctx.redis(stack)
         server = ctx.lobby(stack, "cost-count", redis_url=redis.url)
         counted = await count_phases(ctx, redis, server)
-    ctx.say("redis cost: memory throughput")
-    with contextlib.ExitStack() as stack:
-        memory = await throughput(ctx, ctx.lobby(stack, "cost-memory"), on_redis=False)
-    ctx.say("redis cost: redis throughput")
+    ctx.say("redis cost: throughput, memory and Redis taking turns")
     with contextlib.ExitStack() as stack:
         redis = ctx.redis(stack)
-        server = ctx.lobby(stack, "cost-redis", redis_url=redis.url)
-        on_redis = await throughput(ctx, server, on_redis=True)
+        memory_server = ctx.lobby(stack, "cost-memory")
+        redis_server = ctx.lobby(stack, "cost-redis", redis_url=redis.url)
+        sides = [
+            Side("memory", memory_server, False, Load(memory_server.url)),
+            Side("redis", redis_server, True, Load(redis_server.url)),
+        ]
+        try:
+            await throughput(ctx, sides)
+        finally:
+            for side in sides:
+                await side.server.astop()
+                await disconnect_all(
+                    [g.sio for g in side.guests] + [c.sio for c in side.clinicians.values()], 5.0
+                )
+                await side.load.close()
+    concurrency = ctx.scale.arrival_concurrency
+    memory, on_redis = (side.figures(concurrency) for side in sides)
     result.figures = {"round_trips": counted, "throughput_redis": on_redis}
     result.baseline = {"throughput_memory": memory}
     result.ratio = {
