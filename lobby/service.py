@@ -334,10 +334,14 @@ class LobbyService:
 
     async def refresh(self, held: list[Visit]) -> list[Visit]:
         """The stored state of visits our clients hold (their own copy if none is stored)."""
-        stored = await self.store.get_many([v.visit_id for v in held])
-        for visit in stored.values():
-            self._remember(visit)
-        return [stored.get(v.visit_id, v) for v in held]
+        changed = await self.store.changed(held)
+        fresh = []
+        for visit in held:
+            stored = changed.get(visit.visit_id)
+            if stored is not None:
+                self._remember(stored)
+            fresh.append(stored or visit)
+        return fresh
 
     async def republish(self, held: list[Visit], sessions: dict[str, SessionRecord]) -> list[Visit]:
         """The store lost data (Redis restarted empty): write back what our clients hold.

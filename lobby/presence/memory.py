@@ -169,6 +169,14 @@ class MemoryPresenceStore:
         found = {visit_id: self._visits.get(visit_id) for visit_id in visit_ids}
         return {visit_id: visit for visit_id, visit in found.items() if visit is not None}
 
+    async def changed(self, known: Sequence[Visit]) -> dict[str, Visit | None]:
+        differing: dict[str, Visit | None] = {}
+        for visit in known:
+            stored = self._visits.get(visit.visit_id)
+            if stored is None or stored.version != visit.version:
+                differing[visit.visit_id] = stored
+        return differing
+
     async def restore(self, visits: list[Visit], sessions: dict[str, SessionRecord]) -> int:
         restored = 0
         for visit in visits:

@@ -150,6 +150,11 @@ class PresenceStore(Protocol):
         """The visits that exist, by id, in one round trip."""
         ...
 
+    async def changed(self, known: Sequence[Visit]) -> dict[str, Visit | None]:
+        """Of these copies, those whose stored version differs, by id: the stored visit, or
+        None when none is stored. One round trip; unchanged visits cost no decoding."""
+        ...
+
     async def restore(self, visits: list[Visit], sessions: dict[str, SessionRecord]) -> int:
         """Write back what is missing (after the store lost its data), never overwriting;
         returns how many visits were restored."""

@@ -266,6 +266,27 @@ async def test_heartbeats_stale_and_forget(store: PresenceStore) -> None:
     assert sorted(await store.stale(FAR_FUTURE)) == ["a", "c"]
 
 
+async def test_a_whole_instance_of_heartbeats_at_once(store: PresenceStore) -> None:
+    many = [f"visit-{n:05d}" for n in range(2_500)]  # more than one ZADD's worth on Redis
+    await store.heartbeat(many, 100.0)
+    await store.heartbeat(many[::2], 200.0)
+
+    assert sorted(await store.stale(150.0)) == many[1::2]
+
+
+async def test_changed_reports_only_visits_whose_stored_version_differs(
+    store: PresenceStore,
+) -> None:
+    same = await waiting(store, "same", "room-a", 10.0)
+    moved = await waiting(store, "moved", "room-a", 11.0, "Ola")
+    admitted = await step(store, moved, Action.ADMIT, Actor.CLINICIAN, 12.0)
+    gone = Visit("gone", "room-a", Role.PATIENT, VisitState.WAITING, version=3)
+
+    assert await store.changed([same, moved, gone]) == {"moved": admitted, "gone": None}
+    assert await store.changed([same, admitted]) == {}
+    assert await store.changed([]) == {}
+
+
 async def test_reconnecting_since_before(store: PresenceStore) -> None:
     first = await waiting(store, "first", "room-a", 10.0)
     second = await waiting(store, "second", "room-b", 11.0)
