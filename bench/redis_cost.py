@@ -51,7 +51,7 @@ THROUGHPUT_CHUNKS = 5
 """Turns each server takes per phase in the throughput comparison."""
 TARGET_ROUND_TRIPS = 2.0
 TARGET_THROUGHPUT_RATIO = 0.6
-BACKGROUND = ("heartbeats", "reconnecting", "instance", "kept")
+BACKGROUND = ("heartbeats", "reconnecting", "instance", "kept", "changed")
 """Labels of the sweeper's periodic work (per instance per second, not per event)."""
 BULK = 20
 """A pipeline of at least this many of one command is periodic bulk work (republish)."""
@@ -97,12 +97,14 @@ def _batch_label(batch: list[str]) -> str:
 
 
 def is_background(name: str) -> bool:
-    """The sweeper's periodic work: heartbeats, expiry, instance stats, bulk republish (a
-    burst of queued publishes is not background: it is the phase's own messages)."""
+    """The sweeper's periodic work: heartbeats, expiry, instance stats, the keeper's checks,
+    bulk republish (a burst of queued publishes is not background: it is the phase's own
+    messages). A pipeline shared by concurrent calls (lobby/presence/batching.py) is
+    background only if all of its calls are."""
+    if name.startswith("pipeline(") and "evalsha" in name:
+        return all(is_background(part.rsplit(" x", 1)[0]) for part in name[9:-1].split(", "))
     if any(word in name for word in BACKGROUND):
         return True
-    if "evalsha" in name:  # concurrent calls sharing one pipeline (lobby/presence/batching.py)
-        return False
     return name.startswith("pipeline(") and any(
         int(part.rsplit(" x", 1)[1]) >= BULK and not part.startswith("publish")
         for part in name[9:-1].split(", ")

@@ -30,6 +30,8 @@ SCRIPTS = {
         ("reconnecting", redis_store.RECONNECTING_SCRIPT),
         ("kept", redis_store.KEPT_SCRIPT),
         ("session_visit", redis_store.SESSION_VISIT_SCRIPT),
+        ("heartbeats", redis_store.HEARTBEAT_SCRIPT),
+        ("changed", redis_store.CHANGED_SCRIPT),
     )
 }
 
