@@ -186,11 +186,7 @@ class LobbyService:
             await self.store.session_and_visit(session_id) if session_id else (None, None)
         )
         record = self._valid(record, "guest")
-        if visit is None:
-            self._known.pop(record.subject, None)
-            raise NotFound("visit not found")
-        self._remember(visit)
-        return record, visit
+        return record, self._read(record.subject, visit)
 
     def _valid(self, record: SessionRecord | None, kind: str) -> SessionRecord:
         if record is None or record.kind != kind or record.expires_at <= self.clock():
@@ -203,12 +199,7 @@ class LobbyService:
     # guest actions ----------------------------------------------------------
 
     async def visit(self, visit_id: str) -> Visit:
-        visit = await self.store.get(visit_id)
-        if visit is None:
-            self._known.pop(visit_id, None)
-            raise NotFound("visit not found")
-        self._remember(visit)
-        return visit
+        return self._read(visit_id, await self.store.get(visit_id))
 
     async def guest_act(
         self, visit_id: str, action: Action, joining: Joining | None = None
@@ -453,6 +444,14 @@ class LobbyService:
             return await self._transition(visit_id, action, actor)
         except (NotFound, Conflict, InvalidTransition):
             return None
+
+    def _read(self, visit_id: str, visit: Visit | None) -> Visit:
+        """What the store just said of a visit: remember it, or forget it and refuse."""
+        if visit is None:
+            self._known.pop(visit_id, None)
+            raise NotFound("visit not found")
+        self._remember(visit)
+        return visit
 
     def _remember(self, visit: Visit) -> None:
         self._known.pop(visit.visit_id, None)

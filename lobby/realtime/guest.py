@@ -77,11 +77,8 @@ class GuestNamespace(AckingNamespace):
         session_id = cookie(environ, GUEST_COOKIE)
         try:
             record, visit = await self.service.guest_session(session_id)
-        except NotFound:
-            # The visit's record is gone (long ended): the session is worth nothing now.
-            raise socketio.exceptions.ConnectionRefusedError(Unauthenticated.code) from None
         except LobbyError as exc:
-            raise socketio.exceptions.ConnectionRefusedError(exc.code) from None
+            raise _refusal(exc) from None
         visit_id = record.subject
         await self.save_session(sid, {"visit_id": visit_id, "room_id": record.room_id})
         await self.enter_room(sid, visit_room(visit_id))
@@ -90,8 +87,7 @@ class GuestNamespace(AckingNamespace):
             visit = await self.service.guest_connected(visit_id, visit)
         except LobbyError as exc:
             self.connections.remove_guest(visit_id, sid)
-            code = Unauthenticated.code if isinstance(exc, NotFound) else exc.code
-            raise socketio.exceptions.ConnectionRefusedError(code) from None
+            raise _refusal(exc) from None
         self.connections.sessions[sid] = (str(session_id), record)
         self.connections.snapshots[visit_id] = visit
         await self.emit("visit", guest_view(visit), to=sid)
@@ -190,3 +186,9 @@ class GuestNamespace(AckingNamespace):
         if count > MAX_SIGNALS_PER_JOIN:
             raise TooManySignals("too many signaling messages; join the call again")
         self._signals[sid] = count
+
+
+def _refusal(exc: LobbyError) -> socketio.exceptions.ConnectionRefusedError:
+    # A visit whose record is gone (long ended) makes its session worth nothing.
+    code = Unauthenticated.code if isinstance(exc, NotFound) else exc.code
+    return socketio.exceptions.ConnectionRefusedError(code)
