@@ -71,6 +71,7 @@ async def ping_baseline(
         "idle_connections": idle,
         "call": summary(sampled.samples),
         "server_loop_lag": lag,
+        "harness_gc_ms_between_calls": round(1000 * sampled.collecting_s, 1),
         "failures": sum(failures.values()),
         "failure_kinds": dict(failures),
     }
@@ -126,6 +127,7 @@ async def admit_one_by_one(
         "server_cpu_percent": meter.percent,
         "server_cpu_ms_per_admission": round(1000 * meter.cpu_s / max(1, sampled.count), 2),
         "server_rss_kib": rss,
+        "harness_gc_ms_between_admissions": round(1000 * sampled.collecting_s, 1),
         "failures": sum(failures.values()),
         "failure_kinds": dict(failures),
     }
