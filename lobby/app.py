@@ -21,7 +21,7 @@ from lobby.http.errors import lobby_errors
 from lobby.http.headers import security_headers
 from lobby.keeper import PresenceKeeper
 from lobby.keys import CALLS, CONNECTIONS, DIRECTORY, ECHO, FEED, SERVICE, SETTINGS, SIO, STORE
-from lobby.managers import IndexedManager
+from lobby.managers import IndexedManager, TextPacket
 from lobby.presence.memory import MemoryPresenceStore
 from lobby.presence.store import PresenceStore, RoomSnapshot
 from lobby.pubsub import OwnedRedisManager
@@ -52,6 +52,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SIO] = sio = socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=_manager(settings),
+        serializer=TextPacket,
         ping_interval=settings.ping_interval,
         ping_timeout=settings.ping_timeout,
         max_http_buffer_size=MAX_MESSAGE_BYTES,

@@ -29,7 +29,7 @@ from typing import Any
 
 import socketio
 
-from lobby.managers import SidRoomsIndex
+from lobby.managers import DirectDelivery, SidRoomsIndex
 
 log = logging.getLogger("venterom.pubsub")
 
@@ -40,7 +40,11 @@ MAX_QUEUED = 100_000
 message it cannot publish."""
 
 
-class OwnedRedisManager(SidRoomsIndex, socketio.AsyncRedisManager):  # type: ignore[misc]
+class OwnedRedisManager(
+    SidRoomsIndex,
+    socketio.AsyncRedisManager,  # type: ignore[misc]
+    DirectDelivery,
+):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pubsubs: list[Any] = []
