@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -71,6 +72,17 @@ async def test_a_failing_recipient_does_not_cost_the_others_their_message(
     assert _probes(guests[1][0], marks[1]) == []
 
 
+async def test_names_in_any_script_arrive_intact(harness: Harness) -> None:
+    server, guests = await _guests(harness, 1)
+    client, visit_id = guests[0]
+    mark = client.mark()
+    name = "Åse Ødegård — 李小龙 🙂"
+    await server.app[SIO].emit(
+        "probe", {"name": name}, room=visit_room(visit_id), namespace="/guest"
+    )
+    assert await client.wait_for("probe", after=mark) == {"name": name}
+
+
 async def test_emits_with_an_ack_still_get_their_answer(harness: Harness) -> None:
     server, guests = await _guests(harness, 1)
     client, _ = guests[0]
@@ -81,9 +93,14 @@ async def test_emits_with_an_ack_still_get_their_answer(harness: Harness) -> Non
     assert answer == {"answer": 42}
 
 
-def test_text_packets_encode_as_upstream_and_refuse_bytes() -> None:
-    data = ["lobby", PAYLOAD]
-    ours = TextPacket(packet.EVENT, namespace="/clinician", data=data)
-    assert ours.encode() == packet.Packet(packet.EVENT, namespace="/clinician", data=data).encode()
+def test_text_packets_encode_what_upstream_encodes_and_refuse_bytes() -> None:
+    data = ["lobby", {**PAYLOAD, "name": "Åse Ødegård", "7": {1: "key made a string"}}]
+    ours = TextPacket(packet.EVENT, namespace="/clinician", data=data).encode()
+    theirs = packet.Packet(packet.EVENT, namespace="/clinician", data=data).encode()
+    prefix = "2/clinician,"
+    assert ours.startswith(prefix) and theirs.startswith(prefix)
+    assert json.loads(ours[len(prefix) :]) == json.loads(theirs[len(prefix) :])
+    decoded = TextPacket(encoded_packet=ours)
+    assert decoded.data == json.loads(theirs[len(prefix) :])
     with pytest.raises(TypeError):
         TextPacket(packet.EVENT, namespace="/guest", data=["x", {"raw": b"\x00"}]).encode()
