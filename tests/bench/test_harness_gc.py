@@ -1,10 +1,12 @@
-"""The harness's serial phases: its own garbage collector never runs inside a timed step."""
+"""The harness's own garbage collector never runs inside a measured phase: serial phases
+collect between their steps, and a whole benchmark runs with automatic collection off."""
 
 from __future__ import annotations
 
 import gc
 from typing import Any
 
+from bench.__main__ import _harness_collector_off
 from bench.clients import now, sequential
 
 
@@ -42,3 +44,14 @@ async def test_the_harness_collects_between_steps_never_inside_one() -> None:
     assert sampled.collecting_s > 0
     assert len(sampled.samples) == 18
     assert gc.isenabled()
+
+
+def test_a_benchmark_runs_with_automatic_collection_off_and_collects_after() -> None:
+    assert gc.isenabled()
+    with _harness_collector_off():
+        assert not gc.isenabled()
+        left = _Cycle()
+        del left
+        assert any(isinstance(o, _Cycle) for o in gc.get_objects())
+    assert gc.isenabled()
+    assert not any(isinstance(o, _Cycle) for o in gc.get_objects())
