@@ -32,6 +32,7 @@ from lobby.realtime import (
     RoomBroadcaster,
     SocketPublisher,
 )
+from lobby.realtime.engine import LeanAsyncServer
 from lobby.secret import server_secret
 from lobby.service import LobbyService, Policy
 from lobby.settings import Settings
@@ -49,7 +50,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[STORE] = store = _store(settings)
     app[DIRECTORY] = directory = Directory(settings.database_path)
-    app[SIO] = sio = socketio.AsyncServer(
+    app[SIO] = sio = LeanAsyncServer(
         async_mode="aiohttp",
         client_manager=_manager(settings),
         serializer=TextPacket,

@@ -1,0 +1,99 @@
+"""engine.io sockets that keep fewer objects alive per idle connection
+(lobby/realtime/engine.py), on real servers with real clients."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+import socketio
+from engineio import packet
+
+from lobby.keys import SIO
+from lobby.realtime.engine import LeanSocket
+from tests.fixtures.servers import Client, Harness, visit_in
+
+
+def _socket_tasks() -> list[asyncio.Task[object]]:
+    """Tasks running engine.io server socket code (upstream's or ours), not the clients'."""
+    found = []
+    for task in asyncio.all_tasks():
+        code = getattr(task.get_coro(), "cr_code", None)
+        filename = code.co_filename if code else ""
+        if filename.endswith(("engineio/async_socket.py", "lobby/realtime/engine.py")):
+            found.append(task)
+    return found
+
+
+async def test_idle_sockets_stay_connected_through_many_ping_cycles(harness: Harness) -> None:
+    server = await harness.server(ping_interval=0.2, ping_timeout=0.3)
+    room = harness.room(harness.clinician("doctor"))
+    doctor = await harness.clinician_client(server, "doctor")
+    guest, visit_id = await harness.waiting_guest(server, room)
+    sockets = server.app[SIO].eio.sockets
+    assert len(sockets) == 2 and all(type(s) is LeanSocket for s in sockets.values())
+
+    pongs: Counter[str] = Counter()
+    for sock in sockets.values():
+        upstream_receive = sock.receive
+
+        async def receive(pkt: Any, sid: str = sock.sid, upstream: Any = upstream_receive) -> None:
+            pongs[sid] += pkt.packet_type == packet.PONG
+            await upstream(pkt)
+
+        sock.receive = receive
+    await asyncio.sleep(1.5)  # seven ping cycles
+    assert len(pongs) == 2 and min(pongs.values()) >= 4, pongs
+    assert guest.sio.connected and doctor.sio.connected
+    mark = guest.mark()
+    assert (await doctor.call("admit", {"visit_id": visit_id}))["ok"]
+    await guest.wait_for("visit", visit_in("in_call"), after=mark)
+
+
+async def test_an_idle_socket_keeps_one_task_alive_not_three(harness: Harness) -> None:
+    server = await harness.server()
+    room = harness.room(harness.clinician("doctor"))
+    before = len(_socket_tasks())
+    guests = [await harness.waiting_guest(server, room, f"G{n}") for n in range(10)]
+    await asyncio.sleep(0.1)
+    assert len(server.app[SIO].eio.sockets) == 10
+    assert len(_socket_tasks()) - before == 10  # each socket's writer; upstream had 30
+    for guest, _ in guests:
+        await guest.drop()
+    for _ in range(100):
+        if len(_socket_tasks()) == before:
+            break
+        await asyncio.sleep(0.02)
+    assert len(_socket_tasks()) == before
+
+
+async def test_a_polling_client_upgrades_to_websocket_and_is_served(harness: Harness) -> None:
+    server = await harness.server()
+    room = harness.room(harness.clinician("doctor"))
+    doctor = await harness.clinician_client(server, "doctor")
+    http, body = await harness.open_link(server, harness.invite(room))
+    sio = socketio.AsyncClient(reconnection=False)
+    guest = Client(sio, "/guest", http)
+    sio.on("*", guest.on_any, namespace="/guest")
+    cookies = "; ".join(f"{c.key}={c.value}" for c in http.cookie_jar)
+    await sio.connect(
+        server.base_url,
+        namespaces=["/guest"],
+        transports=["polling", "websocket"],
+        headers={"Cookie": cookies},
+        wait_timeout=10,
+    )
+    harness.clients.append(guest)
+    for _ in range(100):
+        if sio.transport() == "websocket":
+            break
+        await asyncio.sleep(0.02)
+    assert sio.transport() == "websocket"
+    upgraded = [s for s in server.app[SIO].eio.sockets.values() if s.upgraded]
+    assert len(upgraded) == 2 and all(type(s) is LeanSocket for s in upgraded)
+    ack = await guest.call("join", {"display_name": "Kari", "consent": True, "present": []})
+    assert ack["ok"], ack
+    visit_id = ack["visit"]["visit_id"]
+    assert (await doctor.call("admit", {"visit_id": visit_id}))["ok"]
+    await guest.wait_for("visit", visit_in("in_call"))
