@@ -165,7 +165,7 @@ instance. (Their place is then kept for the grace period, counted from that mome
 def test_dead_connections_are_noticed_within_30_seconds() -> None:
     # python-engineio 4.x pings a socket ping_interval after its last pong, and the server
     # closes a websocket on which nothing arrived for ping_interval + ping_timeout (its
-    # reader's wait_for; the ping-timeout check closes it no later): that sum bounds how long
+    # reader's timeout; the ping-timeout check closes it no later): that sum bounds how long
     # a dead connection goes unnoticed, which the next test shows on a real socket.
     settings = Settings()
     assert settings.ping_interval + settings.ping_timeout <= NOTICED_WITHIN
