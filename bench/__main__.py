@@ -19,6 +19,7 @@ from collections.abc import Callable, Coroutine, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.clients import collector_off
 from bench.config import FULL, QUICK
 from bench.context import Context
 from bench.experiments import EXPERIMENTS
@@ -61,13 +62,10 @@ def _harness_collector_off() -> Iterator[None]:
     them at once, which independent browsers never do. With the collector on, full
     collections of up to 0.6 s (12 over the three join storms) set the storms' join p99,
     the do-nothing baseline's included. Off, the harness peaked at 176 MiB over the storms."""
-    was_enabled = gc.isenabled()
-    gc.disable()
     try:
-        yield
+        with collector_off():
+            yield
     finally:
-        if was_enabled:
-            gc.enable()
         gc.collect()
 
 

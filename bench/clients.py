@@ -275,16 +275,25 @@ async def sequential(
 
 
 @contextlib.contextmanager
-def _collected_between_steps() -> Iterator[None]:
-    """Automatic collection off (and the set-up frozen) for the block; see `sequential`."""
+def collector_off() -> Iterator[None]:
+    """No automatic garbage collection in this process for the block."""
     was_enabled = gc.isenabled()
-    gc.freeze()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
             gc.enable()
+
+
+@contextlib.contextmanager
+def _collected_between_steps() -> Iterator[None]:
+    """Automatic collection off (and the set-up frozen) for the block; see `sequential`."""
+    gc.freeze()
+    try:
+        with collector_off():
+            yield
+    finally:
         gc.unfreeze()
 
 
