@@ -21,7 +21,8 @@ from lobby.http.errors import lobby_errors
 from lobby.http.headers import security_headers
 from lobby.keeper import PresenceKeeper
 from lobby.keys import CALLS, CONNECTIONS, DIRECTORY, ECHO, FEED, SERVICE, SETTINGS, SIO, STORE
-from lobby.managers import IndexedManager, TextPacket
+from lobby.managers import IndexedManager
+from lobby.packets import TextPacket
 from lobby.presence.memory import MemoryPresenceStore
 from lobby.presence.store import PresenceStore, RoomSnapshot
 from lobby.pubsub import OwnedRedisManager

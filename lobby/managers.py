@@ -20,37 +20,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import orjson
 import socketio
 from engineio import packet as eio_packet
-from engineio.exceptions import SocketIsClosedError
 from socketio import packet
 from socketio.base_manager import BaseManager
 
 log = logging.getLogger("venterom.realtime")
-
-
-class CompactJson:
-    """orjson behind the standard library's `dumps` and `loads`, as socket.io packets call
-    them: about ten times faster on a lobby (json encoding was a tenth of the server's CPU
-    during admissions). Output is compact, UTF-8 rather than `\\u` escapes."""
-
-    @staticmethod
-    def dumps(value: Any, **_: Any) -> str:
-        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-
-    @staticmethod
-    def loads(text: str | bytes, **_: Any) -> Any:
-        return orjson.loads(text)
-
-
-class TextPacket(packet.Packet):  # type: ignore[misc]
-    """A socket.io packet that is never binary, encoded with orjson. Venterom sends only JSON;
-    upstream walks every list and dict of every outgoing payload looking for bytes (6 % of the
-    server's CPU during admissions). Bytes handed to it fail loudly instead of being sent."""
-
-    uses_binary_events = False
-    json = CompactJson
 
 
 class SidRoomsIndex(BaseManager):  # type: ignore[misc]
@@ -125,8 +100,6 @@ class DirectDelivery(socketio.AsyncManager):  # type: ignore[misc]
             try:
                 for part in packets:
                     await self.server._send_eio_packet(eio_sid, part)
-            except SocketIsClosedError:  # it closed since it was listed: nothing to deliver
-                continue
             except Exception:  # one recipient's failure must not cost the others theirs
                 log.exception("emit to one socket failed", extra={"event": event})
 

@@ -7,7 +7,7 @@ new task. Every ping cycle renews all three, so a server holding 2,000 guests cr
 30 objects per guest every 20 s that live until the next cycle: a task, its context, its
 coroutine, a future, a timer, a callback. They outlive young collections, so the garbage
 collector walked tens of thousands of them in every young and generation-1 collection
-(bench/README.md, "Targets still missed").
+(bench/README.md, item 19).
 
 `LeanSocket` does the same with less: the ping is a timer callback, and both waits use
 `asyncio.timeout` on the socket's own task instead of a new task each. Everything else,

@@ -1,5 +1,5 @@
-"""Local delivery without a task per recipient, and packets that are never binary
-(lobby/managers.py), on real servers with real clients, memory store and Redis."""
+"""Local delivery without a task per recipient (lobby/managers.py) and packets that are never
+binary (lobby/packets.py), on real servers with real clients, memory store and Redis."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from socketio import packet
 
 from lobby.keys import SIO
-from lobby.managers import TextPacket
+from lobby.packets import TextPacket
 from lobby.realtime.common import visit_room
 from tests.fixtures.servers import Client, Harness
 
