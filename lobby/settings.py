@@ -33,10 +33,10 @@ class Settings:
     heartbeat_timeout: float = 20.0
     sweep_interval: float = 1.0
     ping_interval: float = 20.0
-    """engine.io pings each socket this long after its last answer (one task per socket: most
-    of the idle CPU with thousands of guests)."""
+    """engine.io pings each socket this long after its last answer (a timer per socket, see
+    lobby/realtime/engine.py; pings are most of the idle CPU with thousands of guests)."""
     ping_timeout: float = 10.0
-    """A socket silent for ping_interval + ping_timeout is closed: a guest whose network died
+    """A socket whose pong is this late is closed: a guest whose network died
     is flagged reconnecting within 30 s. A client waits as long for the server's ping, so a
     server stalled for more than this (beyond the interval) loses its clients."""
     guest_session_ttl: int = 4 * 3600

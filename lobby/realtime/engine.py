@@ -1,23 +1,30 @@
-"""engine.io sockets that keep fewer objects alive per idle connection.
+"""engine.io sockets that keep fewer objects and timers alive per idle connection.
 
 For every idle websocket, python-engineio 4.x keeps three waits alive between pings: the
-ping (a task sleeping `ping_interval`), the writer's wait for something to send, and the
-reader's wait for the next message, the last two each through `asyncio.wait_for` around a
-new task. Every ping cycle renews all three, so a server holding 2,000 guests creates some
-30 objects per guest every 20 s that live until the next cycle: a task, its context, its
-coroutine, a future, a timer, a callback. They outlive young collections, so the garbage
-collector walked tens of thousands of them in every young and generation-1 collection
-(bench/README.md, item 19).
+ping (a task sleeping `ping_interval`), the writer's wait for something to send and the
+reader's wait for the next message, the last two each an `asyncio.wait_for` around a new
+task with its own timeout timer. Every ping cycle renews all three and cancels two timers.
+Holding 2,000 guests, that is some 30 objects per guest every 20 s that outlive young
+collections (the garbage collector walked tens of thousands of them in every collection);
+holding 10,000, the cancelled timers pile up in the event loop's timer heap until asyncio
+rebuilds it, a 10-20 ms stall. On top, a service task wakes once per socket per
+`ping_timeout` (every millisecond at 10,000 sockets) to check for a missed pong.
 
-`LeanSocket` does the same with less: the ping is a timer callback, and both waits use
-`asyncio.timeout` on the socket's own task instead of a new task each. Everything else,
-the polling-to-websocket upgrade included, is upstream's code (python-engineio 4.15).
-`LeanEngineServer` makes every new socket a `LeanSocket`.
+`LeanSocket` keeps no task of its own besides the writer, and cancels no timers: a timer
+sends the ping `ping_interval` after the last pong, and another, `ping_timeout` after the
+ping, closes the socket if no pong came (the service task's job, so `LeanEngineServer`
+does not start it). The reader and the writer wait without a timeout; closing a socket,
+for any reason, wakes its writer, which sends what is queued (a CLOSE packet, unless the
+connection broke) and closes the websocket once the client has (or `ping_timeout` later),
+which ends the reader. A silent network death is noticed `ping_interval + ping_timeout` after the
+last pong, as before. The polling transport and the upgrade to websocket are upstream's
+code (python-engineio 4.15).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import Any
 
@@ -30,20 +37,56 @@ from engineio.async_socket import AsyncSocket
 class LeanSocket(AsyncSocket):  # type: ignore[misc]
     last_ping: float | None
     connected: bool
-    _ping_timer: asyncio.TimerHandle | None = None
+    closed: bool
+    closing: bool
+    upgraded: bool
+    _closer: asyncio.Task[None] | None = None
 
-    async def poll(self) -> list[packet.Packet]:
-        """Wait for packets to send to the client."""
-        try:
-            async with asyncio.timeout(self.server.ping_interval + self.server.ping_timeout):
-                first = await self.queue.get()
-            self.queue.task_done()
-        except (TimeoutError, asyncio.CancelledError):
-            raise exceptions.QueueEmpty() from None
-        if first is None:
-            return []
-        packets = [first]
-        while True:
+    def schedule_ping(self) -> None:
+        """After a pong (and on connecting): ping again in `ping_interval`."""
+        if self.last_ping:  # only once the previous cycle completed, as upstream
+            self.last_ping = None
+            loop = asyncio.get_running_loop()
+            loop.call_later(self.server.ping_interval, self._ping_due)
+
+    def _ping_due(self) -> None:
+        if self.closing or self.closed:
+            return
+        self.last_ping = sent_at = time.time()
+        self.queue.put_nowait(packet.Packet(packet.PING))
+        loop = asyncio.get_running_loop()
+        loop.call_later(self.server.ping_timeout, self._pong_due, sent_at)
+
+    def _pong_due(self, sent_at: float) -> None:
+        # Timers are never cancelled: a cancelled one stays in the loop's heap until asyncio
+        # rebuilds it. So this runs after every ping, and does nothing if the pong came.
+        if self.last_ping != sent_at or self.closing or self.closed:
+            return
+        self.server.logger.info("%s: Client is gone, closing socket", self.sid)
+        self._closer = asyncio.ensure_future(
+            self.close(wait=False, abort=False, reason=self.server.reason.PING_TIMEOUT)
+        )
+
+    async def close(self, wait: bool = True, abort: bool = False, reason: Any = None) -> None:
+        await super().close(wait=wait, abort=abort, reason=reason)
+        # Wake the writer: it sends what is queued (the CLOSE packet) and closes the
+        # websocket, which ends the reader. Upstream left that to their timeouts.
+        self.queue.put_nowait(None)
+        # Upstream's service task removed closed sockets. The connect request removes its own
+        # when its handler ends, but not if another close was still running then (a ping
+        # timeout racing the client's own goodbye), and a polling socket is only removed
+        # when next asked for.
+        if self.closed:
+            self.server.sockets.pop(self.sid, None)
+
+    async def _next_packets(self) -> list[packet.Packet]:
+        """What the websocket writer sends next ([] once closed): no timeout, see above."""
+        first = await self.queue.get()
+        self.queue.task_done()
+        packets = []
+        pkt = first
+        while pkt is not None:
+            packets.append(pkt)
             try:
                 pkt = self.queue.get_nowait()
             except asyncio.QueueEmpty:
@@ -51,28 +94,22 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]
             self.queue.task_done()
             if pkt is None:
                 self.queue.put_nowait(None)
-                break
-            packets.append(pkt)
         return packets
 
-    def schedule_ping(self) -> None:
-        # Only after the previous cycle completed, as upstream.
-        if self.last_ping:
-            self.last_ping = None
-            loop = asyncio.get_running_loop()
-            self._ping_timer = loop.call_later(self.server.ping_interval, self._ping_due)
+    async def _client_closes_first(self) -> None:
+        """After our CLOSE packet went out, give the client `ping_timeout` to close the
+        websocket itself (the reader then ends and wakes us) before we close it.
 
-    def _ping_due(self) -> None:
-        self._ping_timer = None
-        if not self.closing and not self.closed:
-            self.last_ping = time.time()
-            self.queue.put_nowait(packet.Packet(packet.PING))
-
-    async def close(self, wait: bool = True, abort: bool = False, reason: Any = None) -> None:
-        if self._ping_timer is not None:
-            self._ping_timer.cancel()
-            self._ping_timer = None
-        await super().close(wait=wait, abort=abort, reason=reason)
+        python-engineio's own client, which the tests and benchmarks use, loses its write loop
+        when our close frame arrives together with the CLOSE packet: its disconnect empties
+        the send queue before the loop has run, and the loop then idles for
+        `ping_interval + 5` s and logs 'packet queue is empty'. Browsers close at once.
+        """
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.server.ping_timeout):
+                while await self.queue.get() is not None:
+                    self.queue.task_done()
+                self.queue.task_done()
 
     async def _websocket_handler(self, ws: Any) -> None:
         """Engine.IO handler for websocket transport."""
@@ -120,28 +157,23 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]
             self.upgraded = True
 
         async def writer() -> None:
-            while True:
-                try:
-                    packets = await self.poll()
-                except exceptions.QueueEmpty:
-                    break
-                if not packets:  # connection closed
-                    break
+            while packets := await self._next_packets():
                 try:
                     for pkt in packets:
                         await ws.send(pkt.encode())
                 except Exception:
                     break
+            else:
+                if self.closed:
+                    await self._client_closes_first()
             await ws.close()
 
         writer_task = asyncio.ensure_future(writer())
         self.server.logger.info("%s: Upgrade to websocket successful", self.sid)
-        wait_limit = self.server.ping_interval + self.server.ping_timeout
         while True:
             try:
-                async with asyncio.timeout(wait_limit):
-                    received = await websocket_wait()
-            except BaseException:  # timed out, cancelled, closed or too large: as upstream
+                received = await websocket_wait()
+            except BaseException:  # closed, cancelled or too large: as upstream
                 break
             if received is None:  # connection closed by client
                 break
@@ -171,8 +203,10 @@ class _LeanSockets(dict[str, Any]):
 
 
 class LeanEngineServer(engineio.AsyncServer):  # type: ignore[misc]
+    """An engine.io server whose sockets are `LeanSocket`s, which time their own pongs."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **{**kwargs, "monitor_clients": False})
         self.sockets = _LeanSockets()
 
 

@@ -97,3 +97,58 @@ async def test_a_polling_client_upgrades_to_websocket_and_is_served(harness: Har
     visit_id = ack["visit"]["visit_id"]
     assert (await doctor.call("admit", {"visit_id": visit_id}))["ok"]
     await guest.wait_for("visit", visit_in("in_call"))
+
+
+async def test_a_silent_client_is_closed_and_leaves_nothing_running(harness: Harness) -> None:
+    server = await harness.server(ping_interval=0.3, ping_timeout=0.3)
+    room = harness.room(harness.clinician("doctor"))
+    before = len(_socket_tasks())
+    guest, _ = await harness.waiting_guest(server, room)
+    sockets = server.app[SIO].eio.sockets
+    assert len(sockets) == 1 and len(_socket_tasks()) == before + 1
+    assert not [t for t in asyncio.all_tasks() if "_service_task" in repr(t.get_coro())]
+
+    async def lost(pkt: object) -> None:
+        return None  # the network swallows everything the guest sends, pongs included
+
+    guest.sio.eio._send_packet = lost
+    for _ in range(100):  # the pong is due 0.6 s after the last one
+        if all(s.closed for s in sockets.values()):
+            break
+        await asyncio.sleep(0.02)
+    assert all(s.closed for s in sockets.values())
+    # The websocket closes as soon as the peer answers the close frame, or after aiohttp's
+    # close timeout (10 s) if it never does (upstream waited out its 30 s read timeout).
+    for _ in range(600):
+        if not sockets and len(_socket_tasks()) == before and not guest.sio.connected:
+            break
+        await asyncio.sleep(0.02)
+    assert not sockets
+    assert len(_socket_tasks()) == before
+    assert not guest.sio.connected
+    # The client gave up on its side without closing its websocket (its sends are lost).
+    await guest.sio.eio.ws.close()
+
+
+async def test_a_client_the_server_closes_is_left_with_nothing_running(harness: Harness) -> None:
+    # As at shutdown (lobby/app.py): the server closes the socket. python-engineio's client
+    # used to be left with a write loop idling for 25 s (the websocket closed too soon).
+    server = await harness.server()
+    room = harness.room(harness.clinician("doctor"))
+    guest, _ = await harness.waiting_guest(server, room)
+    eio = guest.sio.eio
+    assert eio.write_loop_task is not None
+    before = len(_socket_tasks())
+    for sock in list(server.app[SIO].eio.sockets.values()):
+        await sock.close(wait=False)
+    for _ in range(100):
+        if eio.state == "disconnected" and eio.write_loop_task is None:
+            break
+        await asyncio.sleep(0.02)
+    assert eio.state == "disconnected"
+    assert eio.write_loop_task is None
+    for _ in range(100):
+        if len(_socket_tasks()) < before:
+            break
+        await asyncio.sleep(0.02)
+    assert len(_socket_tasks()) == before - 1  # the server's writer for it ended too

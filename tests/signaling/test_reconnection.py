@@ -163,10 +163,9 @@ instance. (Their place is then kept for the grace period, counted from that mome
 
 
 def test_dead_connections_are_noticed_within_30_seconds() -> None:
-    # python-engineio 4.x pings a socket ping_interval after its last pong, and the server
-    # closes a websocket on which nothing arrived for ping_interval + ping_timeout (its
-    # reader's timeout; the ping-timeout check closes it no later): that sum bounds how long
-    # a dead connection goes unnoticed, which the next test shows on a real socket.
+    # The server pings a socket ping_interval after its last pong and closes it if the next
+    # pong is ping_timeout late (lobby/realtime/engine.py): that sum bounds how long a dead
+    # connection goes unnoticed, which the next test shows on a real socket.
     settings = Settings()
     assert settings.ping_interval + settings.ping_timeout <= NOTICED_WITHIN
     assert settings.heartbeat_timeout + settings.sweep_interval <= NOTICED_WITHIN
