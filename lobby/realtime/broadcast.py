@@ -90,17 +90,7 @@ def pubsub_emit(
 ) -> str:
     """The message python-socketio's pub/sub manager publishes for `emit` (see
     `AsyncPubSubManager.emit`), so that another process can publish it for us."""
-    message = {
-        "method": "emit",
-        "event": event,
-        "data": [data],
-        "binary": False,
-        "namespace": namespace,
-        "room": room,
-        "skip_sid": None,
-        "callback": None,
-        "host_id": manager.host_id,
-    }
+    message = pubsub.emit_message(manager.host_id, event, data, namespace, room)
     return str(manager.json.dumps(message))
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
+from socketio.async_pubsub_manager import AsyncPubSubManager
 
 from lobby.pubsub import OwnedRedisManager, _own_emit, batch
 
@@ -94,3 +95,38 @@ async def test_a_batch_holds_a_tasks_emits_until_it_ends(
         received = await next_messages(pubsub, 2)
     await manager.close()
     assert [message["event"] for message in received] == ["lobby", "roster"]
+
+
+async def test_an_emit_publishes_what_upstream_would_without_scanning_for_bytes(
+    redis_url: str,
+) -> None:
+    manager = OwnedRedisManager(redis_url, channel=CHANNEL, write_only=True)
+    published: list[dict[str, Any]] = []
+    delivered_here: list[dict[str, Any]] = []
+
+    async def publish(message: dict[str, Any]) -> None:
+        published.append(message)
+
+    async def handle(message: dict[str, Any]) -> None:
+        delivered_here.append(message)
+
+    manager._publish = publish
+    manager._handle_emit = handle
+    emits: list[tuple[Any, ...]] = [
+        ("lobby", {"room_id": "r1", "visits": [{"name": "Åse"}]}, "/clinician", "lobby:r1", None),
+        ("visit", ("two", "args"), "/guest", ["visit:a", "visit:b"], "sid-1"),
+        ("noop", None, None, "room", None),
+    ]
+    for event, data, namespace, room, skip_sid in emits:
+        await manager.emit(event, data, namespace=namespace, room=room, skip_sid=skip_sid)
+    ours = list(published)
+    assert delivered_here == ours, "each is also delivered to this instance's sockets"
+    published.clear()
+    for event, data, namespace, room, skip_sid in emits:
+        await AsyncPubSubManager.emit(
+            manager, event, data, namespace=namespace, room=room, skip_sid=skip_sid
+        )
+    assert ours == published
+    own = f'"host_id": "{manager.host_id}"}}'.encode()
+    assert all(_own_emit(manager.json.dumps(message).encode(), own) for message in ours)
+    await manager.close()
