@@ -14,6 +14,8 @@ from typing import Any
 
 from bench.clients import (
     GUEST_NS,
+    Clinician,
+    Guest,
     Load,
     Sampled,
     admission,
@@ -27,6 +29,7 @@ from bench.context import Context, arrive_all, clinicians_for
 from bench.procs import ServerProcess
 from bench.report import Result, Target
 from bench.seed import spread
+from bench.stamps import split
 from bench.stats import ratio, summary
 
 NAME = "admission"
@@ -99,13 +102,18 @@ async def admit_one_by_one(
         setup_s = now() - started
         sockets += [g.sio for g in guests]
         waiting = [g for g in guests if g.state == "waiting"]
-        steps = [functools.partial(admission, clinicians[g.visit.room_id], g) for g in waiting]
+        timed: list[tuple[str, float, float]] = []
+        steps = [
+            functools.partial(_timed_admission, clinicians[g.visit.room_id], g, timed)
+            for g in waiting
+        ]
         ctx.say(f"{redis_note}: admitting {len(steps)}")
         await server.lag(load.http)
         meter = server.cpu().start()
         sampled: Sampled = await sequential(steps, PHASE_DEADLINE, scale.admission_warmup)
         meter.stop()
         lag = await server.lag(load.http, "stop")
+        legs = split(timed[scale.admission_warmup :], await server.stamps(load.http))
         rss = server.rss_kib()
         ctx.say(f"{redis_note}: stopping")
     finally:
@@ -120,6 +128,7 @@ async def admit_one_by_one(
         "clinicians": len({c.username for c in clinicians.values()}),
         "setup_s": round(setup_s, 2),
         "admission": summary(sampled.samples),
+        "admission_legs": legs,
         "admissions_per_s": round(len(sampled.samples) / sampled.seconds, 1)
         if sampled.seconds
         else None,
@@ -131,6 +140,16 @@ async def admit_one_by_one(
         "failures": sum(failures.values()),
         "failure_kinds": dict(failures),
     }
+
+
+async def _timed_admission(
+    clinician: Clinician, guest: Guest, timed: list[tuple[str, float, float]]
+) -> float:
+    """`admission`, also noting (visit id, emitted, arrived) for `bench.stamps.split`."""
+    emitted = now()
+    latency = await admission(clinician, guest)
+    timed.append((guest.visit.visit_id, emitted, emitted + latency))
+    return latency
 
 
 async def run(ctx: Context) -> Result:
@@ -181,6 +200,9 @@ async def run(ctx: Context) -> Result:
             result.table.append(
                 [f"{kind} admission {q} ms", adm[f"{q}_ms"], base[f"{q}_ms"], result.ratio[kind][q]]
             )
+        legs = figures["admission_legs"]
+        for leg, name in (("in_server", "inside the server"), ("to_guest", "server to guest")):
+            result.table.append([f"{kind} admission p99 ms {name}", legs[leg]["p99_ms"], "", ""])
         result.table.append([f"{kind} admissions/s (serial)", figures["admissions_per_s"], "", ""])
         result.table.append(
             [f"{kind} server CPU ms per admission", figures["server_cpu_ms_per_admission"], "", ""]

@@ -202,6 +202,12 @@ class ServerProcess:
             result: dict[str, Any] = await response.json()
             return result
 
+    async def stamps(self, http: aiohttp.ClientSession) -> dict[str, dict[str, float]]:
+        """When the server started each admission and sent its in_call frame (bench.stamps)."""
+        async with http.get(f"{self.url}/_bench/stamps") as response:
+            result: dict[str, dict[str, float]] = await response.json()
+            return result
+
     async def redis_trips(self, http: aiohttp.ClientSession) -> Counter[str]:
         """Redis round trips the server's own clients made so far, by label (bench.trips)."""
         async with http.get(f"{self.url}/_bench/redis_trips") as response:

@@ -1,8 +1,9 @@
 """Server entry for the harness: `python -m bench.serve lobby|noop --port N`.
 
 `lobby` runs the real `venterom serve` (lobby.cli, configured by VENTEROM_* variables) with
-two additions: an event-loop lag monitor at GET /_bench/lag and the counts of its Redis round
-trips at GET /_bench/redis_trips (bench.trips). `noop` runs the baseline app.
+three additions: an event-loop lag monitor at GET /_bench/lag, the counts of its Redis round
+trips at GET /_bench/redis_trips (bench.trips) and its admission timestamps at
+GET /_bench/stamps (bench.stamps). `noop` runs the baseline app.
 Both raise the open-file limit first. BENCH_EXPERIMENT (comma-separated names from
 bench.experiments) patches the lobby server to try a proposed fix; unset by default.
 """
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from bench import experiments, lag, trips
+from bench import experiments, lag, stamps, trips
 from bench.noop_app import create_noop_app
 from bench.procs import raise_nofile
 
@@ -35,6 +36,7 @@ def _serve_lobby() -> int:
         app = original(settings)
         lag.install(app)
         trips.install(app)
+        stamps.install(app)
         return app
 
     lobby.app.create_app = create_app  # cli._serve imports it at call time

@@ -50,3 +50,10 @@ def test_quick_benchmarks_write_results_without_failures(tmp_path: Path) -> None
         assert result["figures"] and result["baseline"], name
         assert all({"name", "value", "limit", "met"} <= set(t) for t in result["targets"])
         assert result["failures"] == 0, f"{name}: {json.dumps(result['figures'])[:3000]}"
+    admission = json.loads((tmp_path / "admission.json").read_text())
+    for store in ("memory", "redis"):
+        figures = admission["figures"][store]
+        legs = figures["admission_legs"]
+        # Every timed admission was found in the server's stamps (bench.stamps).
+        assert legs["in_server"]["count"] == figures["admission"]["count"], legs
+        assert legs["in_server"]["p50_ms"] < figures["admission"]["p50_ms"], legs
