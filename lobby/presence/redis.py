@@ -380,30 +380,48 @@ class _DecodedVisits:
 
     def __init__(self, limit: int = 100_000) -> None:
         self._limit = limit
-        self._visits: dict[str, Visit] = {}
+        self._visits: dict[str, tuple[str, str, Visit]] = {}
+        """visit id -> (version, changed_at) as stored, and the visit."""
 
     def __call__(self, fields: Mapping[str, str]) -> Visit:
-        visit_id = fields.get("visit_id", "")
-        known = self._visits.get(visit_id)
+        known = self._visits.get(fields.get("visit_id", ""))
         if (
             known is not None
-            and fields.get("version") == str(known.version)
-            and fields.get("changed_at") == _num(known.changed_at)
+            and fields.get("version") == known[0]
+            and fields.get("changed_at") == known[1]
         ):
-            return known
+            return known[2]
+        return self._decode(fields)
+
+    def row(self, flat: Sequence[Any]) -> Visit:
+        """A visit from a script's reply (HGETALL's field, value, field, value...): an
+        unchanged one without building its fields (half of a snapshot's decoding)."""
+        names = flat[0::2]
+        try:
+            visit_id = flat[2 * names.index("visit_id") + 1]
+            version = flat[2 * names.index("version") + 1]
+            changed_at = flat[2 * names.index("changed_at") + 1]
+        except ValueError:  # bytes (a client without decode_responses), or an old visit
+            return self(_decode_pairs(flat))
+        known = self._visits.get(visit_id)
+        if known is not None and known[0] == version and known[1] == changed_at:
+            return known[2]
+        return self._decode(_decode_pairs(flat))
+
+    def _decode(self, fields: Mapping[str, str]) -> Visit:
         visit = decode_visit(fields)
-        if known is None and len(self._visits) >= self._limit:
+        if visit.visit_id not in self._visits and len(self._visits) >= self._limit:
             del self._visits[next(iter(self._visits))]
-        self._visits[visit_id] = visit
+        self._visits[visit.visit_id] = (str(visit.version), _num(visit.changed_at), visit)
         return visit
 
 
 def _snapshot(
-    room_id: str, sequence: int, raw: Sequence[Any], decode: Callable[[Mapping[str, str]], Visit]
+    room_id: str, sequence: int, raw: Sequence[Any], decoded: _DecodedVisits
 ) -> RoomSnapshot:
     """Decode the snapshot part of a script's reply."""
     rows, call, states = raw
-    visits = [decode(_decode_pairs(row)) for row in rows]
+    visits = [decoded.row(row) for row in rows]
     live = sorted(
         (v for v in visits if v.room_id == room_id and v.live),
         key=lambda v: (v.waiting_since or 0.0, v.visit_id),
