@@ -90,6 +90,8 @@ async def _stamps(request: web.Request) -> web.Response:
 
 
 def install(app: web.Application) -> None:
-    LobbyService.clinician_act = _stamp_admissions(LobbyService.clinician_act)  # type: ignore[method-assign]
+    LobbyService.clinician_act = _stamp_admissions(  # type: ignore[method-assign]
+        LobbyService.clinician_act
+    )
     WebSocket.send = _stamp_in_call_frames(WebSocket.send)  # type: ignore[method-assign]
     app.router.add_get("/_bench/stamps", _stamps)

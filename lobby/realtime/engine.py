@@ -16,9 +16,9 @@ ping, closes the socket if no pong came (the service task's job, so `LeanEngineS
 does not start it). The reader and the writer wait without a timeout; closing a socket,
 for any reason, wakes its writer, which sends what is queued (a CLOSE packet, unless the
 connection broke) and closes the websocket once the client has (or `ping_timeout` later),
-which ends the reader. A silent network death is noticed `ping_interval + ping_timeout` after the
-last pong, as before. The polling transport and the upgrade to websocket are upstream's
-code (python-engineio 4.15).
+which ends the reader. A silent network death is noticed `ping_interval + ping_timeout`
+after the last pong, as before. The polling transport and the upgrade to websocket are
+upstream's code (python-engineio 4.15).
 """
 
 from __future__ import annotations
