@@ -14,11 +14,11 @@ rebuilds it, a 10-20 ms stall. On top, a service task wakes once per socket per
 sends the ping `ping_interval` after the last pong, and another, `ping_timeout` after the
 ping, closes the socket if no pong came (the service task's job, so `LeanEngineServer`
 does not start it). The reader and the writer wait without a timeout; closing a socket,
-for any reason, wakes its writer, which sends what is queued (a CLOSE packet, unless the
-connection broke) and closes the websocket once the client has (or `ping_timeout` later),
-which ends the reader. A silent network death is noticed `ping_interval + ping_timeout`
-after the last pong, as before. The polling transport and the upgrade to websocket are
-upstream's code (python-engineio 4.15).
+for any reason, wakes its writer, which sends what is queued and closes the websocket,
+which ends the reader; after a CLOSE packet it first gives the client `ping_timeout` to
+close it. A silent network death is noticed `ping_interval + ping_timeout` after the last
+pong, as before. The polling transport and the upgrade to websocket are upstream's code
+(python-engineio 4.15).
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]
     closing: bool
     upgraded: bool
     _closer: asyncio.Task[None] | None = None
+    _said_goodbye = False
+    """This side closed the socket with a CLOSE packet (so the client will close too)."""
 
     def schedule_ping(self) -> None:
         """After a pong (and on connecting): ping again in `ping_interval`."""
@@ -68,6 +70,8 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]
         )
 
     async def close(self, wait: bool = True, abort: bool = False, reason: Any = None) -> None:
+        if not (abort or self.closed or self.closing):
+            self._said_goodbye = True  # upstream's close sends CLOSE in exactly this case
         await super().close(wait=wait, abort=abort, reason=reason)
         # Wake the writer: it sends what is queued (the CLOSE packet) and closes the
         # websocket, which ends the reader. Upstream left that to their timeouts.
@@ -164,7 +168,7 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]
                 except Exception:
                     break
             else:
-                if self.closed:
+                if self._said_goodbye:
                     await self._client_closes_first()
             await ws.close()
 

@@ -152,3 +152,20 @@ async def test_a_client_the_server_closes_is_left_with_nothing_running(harness: 
             break
         await asyncio.sleep(0.02)
     assert len(_socket_tasks()) == before - 1  # the server's writer for it ended too
+
+
+async def test_a_socket_closed_without_goodbye_closes_its_websocket_at_once(
+    harness: Harness,
+) -> None:
+    # No CLOSE packet (abort): the client has nothing to answer, so the server must not wait
+    # `ping_timeout` for it to close first.
+    server = await harness.server(ping_interval=20, ping_timeout=10)
+    room = harness.room(harness.clinician("doctor"))
+    guest, _ = await harness.waiting_guest(server, room)
+    for sock in list(server.app[SIO].eio.sockets.values()):
+        await sock.close(wait=False, abort=True)
+    for _ in range(100):  # 2 s, well under ping_timeout
+        if not guest.sio.connected:
+            break
+        await asyncio.sleep(0.02)
+    assert not guest.sio.connected
