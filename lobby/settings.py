@@ -36,8 +36,8 @@ class Settings:
     """engine.io pings each socket this long after its last answer (a timer per socket, see
     lobby/realtime/engine.py; pings are most of the idle CPU with thousands of guests)."""
     ping_timeout: float = 10.0
-    """A socket whose pong is this late is closed: a guest whose network died
-    is flagged reconnecting within 30 s. A client waits as long for the server's ping, so a
+    """A socket whose pong is this late is closed: a guest whose network died is flagged
+    reconnecting within 30 s. A client waits as long for the server's ping, so a
     server stalled for more than this (beyond the interval) loses its clients."""
     guest_session_ttl: int = 4 * 3600
     clinician_session_ttl: int = 10 * 3600

@@ -383,30 +383,23 @@ class _DecodedVisits:
         self._visits: dict[str, tuple[str, str, Visit]] = {}
         """visit id -> (version, changed_at) as stored, and the visit."""
 
-    def __call__(self, fields: Mapping[str, str]) -> Visit:
-        known = self._visits.get(fields.get("visit_id", ""))
-        if (
-            known is not None
-            and fields.get("version") == known[0]
-            and fields.get("changed_at") == known[1]
-        ):
-            return known[2]
-        return self._decode(fields)
-
     def row(self, flat: Sequence[Any]) -> Visit:
         """A visit from a script's reply (HGETALL's field, value, field, value...): an
         unchanged one without building its fields (half of a snapshot's decoding)."""
+        fields: Mapping[str, str] | None = None
         names = flat[0::2]
         try:
             visit_id = flat[2 * names.index("visit_id") + 1]
             version = flat[2 * names.index("version") + 1]
             changed_at = flat[2 * names.index("changed_at") + 1]
         except ValueError:  # bytes (a client without decode_responses), or an old visit
-            return self(_decode_pairs(flat))
+            fields = _decode_pairs(flat)
+            visit_id = fields.get("visit_id", "")
+            version, changed_at = fields.get("version"), fields.get("changed_at")
         known = self._visits.get(visit_id)
         if known is not None and known[0] == version and known[1] == changed_at:
             return known[2]
-        return self._decode(_decode_pairs(flat))
+        return self._decode(_decode_pairs(flat) if fields is None else fields)
 
     def _decode(self, fields: Mapping[str, str]) -> Visit:
         visit = decode_visit(fields)
@@ -607,7 +600,7 @@ class RedisPresenceStore:
         reply = await self._batch.run_script(self._changed, [], [visit_key(self.prefix, ""), pairs])
         differing: dict[str, Visit | None] = {}
         for visit_id, row in zip(reply[::2], reply[1::2], strict=True):
-            differing[_text(visit_id)] = self._decoded(_decode_pairs(row)) if row else None
+            differing[_text(visit_id)] = self._decoded.row(row) if row else None
         return differing
 
     async def restore(self, visits: list[Visit], sessions: dict[str, SessionRecord]) -> int:

@@ -41,6 +41,7 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]
     closing: bool
     upgraded: bool
     _closer: asyncio.Task[None] | None = None
+    """A ping-timeout close in progress (held so the task is not collected mid-run)."""
     _said_goodbye = False
     """This side closed the socket with a CLOSE packet (so the client will close too)."""
 
@@ -111,9 +112,10 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]
         """
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(self.server.ping_timeout):
-                while await self.queue.get() is not None:
+                ended = False
+                while not ended:  # the reader puts None when it ends
+                    ended = await self.queue.get() is None
                     self.queue.task_done()
-                self.queue.task_done()
 
     async def _websocket_handler(self, ws: Any) -> None:
         """Engine.IO handler for websocket transport."""
