@@ -1,9 +1,11 @@
 """Redis round trips counted where they start: in the server's own Redis clients.
 
-`install(app)` (lobby servers only) wraps redis-py asyncio's `Redis.execute_command` (one
-command, or one script call, is one request and one reply) and `Pipeline.execute` (a whole
-pipeline is written at once and its replies read together: one round trip), labelling each
-like `redis_cost.label` does, and serves the running counts at GET /_bench/redis_trips.
+`install(app)` (lobby servers only) wraps the presence store's own connection's
+`RespProtocol.write` (the commands one turn of the event loop wrote together: one round
+trip), redis-py asyncio's `Redis.execute_command` (one command, or one script call, is one
+request and one reply) and `Pipeline.execute` (a whole pipeline is written at once and its
+replies read together: one round trip), labelling each like `redis_cost.label` does, and
+serves the running counts at GET /_bench/redis_trips.
 
 This is exact where `MONITOR` can only guess: MONITOR shows when Redis *started* each
 command, so the commands of one pipeline look like separate round trips whenever one of them
@@ -21,6 +23,7 @@ from aiohttp import web
 from redis.asyncio.client import Pipeline, Redis
 
 from lobby.presence import redis as redis_store
+from lobby.presence.resp import Queued, RespProtocol
 
 SCRIPTS = {
     hashlib.sha1(text.encode()).hexdigest(): name  # noqa: S324 (Redis script ids are SHA-1)
@@ -96,6 +99,15 @@ def _count_pipelines(original: Callable[..., Any]) -> Callable[..., Any]:
     return execute
 
 
+def _count_writes(original: Callable[..., Any]) -> Callable[..., Any]:
+    def write(self: RespProtocol, batch: list[Queued]) -> None:
+        heads = tuple(command[:2] for command, _ in batch)
+        _RAW[heads[0] if len(heads) == 1 else heads] += 1
+        original(self, batch)
+
+    return write
+
+
 async def _trips(request: web.Request) -> web.Response:
     return web.json_response(dict(counts()))
 
@@ -104,4 +116,5 @@ def install(app: web.Application) -> None:
     # Pipeline overrides execute_command (it queues), so only direct commands count there.
     Redis.execute_command = _count_commands(Redis.execute_command)  # type: ignore[method-assign]
     Pipeline.execute = _count_pipelines(Pipeline.execute)  # type: ignore[method-assign]
+    RespProtocol.write = _count_writes(RespProtocol.write)  # type: ignore[method-assign]
     app.router.add_get("/_bench/redis_trips", _trips)

@@ -37,7 +37,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from lobby.model import Visit, VisitState
-from lobby.presence.batching import CommandBatcher
+from lobby.presence.resp import RespConnection
 from lobby.presence.store import (
     Announcement,
     CallMember,
@@ -444,7 +444,7 @@ class RedisPresenceStore:
         self._session_visit = client.register_script(SESSION_VISIT_SCRIPT)
         self._heartbeat = client.register_script(HEARTBEAT_SCRIPT)
         self._changed = client.register_script(CHANGED_SCRIPT)
-        self._batch = CommandBatcher(client)
+        self._line = RespConnection.of(client.connection_pool)
         self._decoded = _DecodedVisits()
 
     @classmethod
@@ -474,10 +474,10 @@ class RedisPresenceStore:
         return self.prefix + RECONNECTING
 
     async def get(self, visit_id: str) -> Visit | None:
-        raw = await self._batch.execute("HGETALL", visit_key(self.prefix, visit_id))
+        raw = await self._line.execute("HGETALL", visit_key(self.prefix, visit_id))
         if not raw:
             return None
-        return decode_visit(_decode_mapping(raw))
+        return decode_visit(_decode_pairs(raw))
 
     async def save(
         self,
@@ -503,7 +503,7 @@ class RedisPresenceStore:
         if session is not None and (session_ttl := _session_ttl(session[1])) > 0:
             keys.append(session_key(self.prefix, session[0]))
             session_json = _session_json(session[1])
-        reply = await self._batch.run_script(
+        reply = await self._line.run_script(
             self._save,
             keys,
             [
@@ -536,7 +536,7 @@ class RedisPresenceStore:
         )
 
     async def room_snapshot(self, query: RoomQuery) -> RoomSnapshot:
-        sequence, raw = await self._batch.run_script(
+        sequence, raw = await self._line.run_script(
             self._room,
             [
                 room_live_key(self.prefix, query.room_id),
@@ -553,7 +553,7 @@ class RedisPresenceStore:
     async def heartbeat(self, visit_ids: list[str], now: float) -> None:
         if not visit_ids:
             return
-        await self._batch.run_script(
+        await self._line.run_script(
             self._heartbeat,
             [self._heartbeats_key],
             [_num(now), json.dumps(visit_ids), self.ttls.heartbeat_index],
@@ -597,7 +597,7 @@ class RedisPresenceStore:
         if not known:
             return {}
         pairs = json.dumps([[v.visit_id, str(v.version)] for v in known])
-        reply = await self._batch.run_script(self._changed, [], [visit_key(self.prefix, ""), pairs])
+        reply = await self._line.run_script(self._changed, [], [visit_key(self.prefix, ""), pairs])
         differing: dict[str, Visit | None] = {}
         for visit_id, row in zip(reply[::2], reply[1::2], strict=True):
             differing[_text(visit_id)] = self._decoded.row(row) if row else None
@@ -619,11 +619,11 @@ class RedisPresenceStore:
         return restored
 
     async def get_session(self, session_id: str) -> SessionRecord | None:
-        raw = await self._batch.execute("GET", session_key(self.prefix, session_id))
+        raw = await self._line.execute("GET", session_key(self.prefix, session_id))
         return None if raw is None else _decode_session(raw)
 
     async def session_and_visit(self, session_id: str) -> tuple[SessionRecord | None, Visit | None]:
-        reply = await self._batch.run_script(
+        reply = await self._line.run_script(
             self._session_visit,
             [session_key(self.prefix, session_id)],
             [visit_key(self.prefix, "")],
@@ -698,5 +698,5 @@ class RedisPresenceStore:
             return False
 
     async def close(self) -> None:
-        await self._batch.close()
+        await self._line.close()
         await self.client.aclose()

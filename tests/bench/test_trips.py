@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import pytest
@@ -11,13 +12,14 @@ from redis.asyncio.client import Pipeline, Redis
 
 from bench import trips
 from bench.redis_cost import is_background
+from lobby.presence.resp import RespConnection, RespProtocol
 
 pytestmark = pytest.mark.redis
 
 
 @pytest.fixture
 def counting() -> Iterator[None]:
-    command, execute = Redis.execute_command, Pipeline.execute
+    command, execute, write = Redis.execute_command, Pipeline.execute, RespProtocol.write
     trips.install(web.Application())
     trips.reset()
     try:
@@ -25,12 +27,16 @@ def counting() -> Iterator[None]:
     finally:
         Redis.execute_command = command  # type: ignore[method-assign]
         Pipeline.execute = execute  # type: ignore[method-assign]
+        RespProtocol.write = write  # type: ignore[method-assign]
         trips.reset()
 
 
 async def test_commands_and_pipelines_count_once_each(redis_url: str, counting: None) -> None:
     client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    line = RespConnection.of(client.connection_pool)
     try:
+        await line.execute("HGETALL", "venterom:visit:v2")
+        await asyncio.gather(*(line.execute("GET", f"venterom:session:{n}") for n in range(3)))
         await client.get("venterom:session:abc")
         async with client.pipeline(transaction=False) as pipe:
             for n in range(5):
@@ -39,9 +45,13 @@ async def test_commands_and_pipelines_count_once_each(redis_url: str, counting: 
             await pipe.execute()
         await client.ping()
     finally:
+        await line.close()
         await client.aclose()
 
     assert trips.counts() == {
+        "select other": 1,  # the line's handshake: this test's database is not 0
+        "hgetall visit": 1,
+        "pipeline(get session x3)": 1,
         "get session": 1,
         "pipeline(hgetall visit, publish x5)": 1,
         "ping": 1,

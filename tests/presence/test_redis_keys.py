@@ -23,6 +23,7 @@ from lobby.presence.redis import (
 from lobby.presence.redis import (
     RedisPresenceStore as Store,
 )
+from lobby.presence.resp import Queued, RespProtocol
 from lobby.presence.store import Notice, RoomQuery, SessionRecord
 from lobby.presence.ttl import Ttls
 
@@ -158,25 +159,31 @@ async def test_one_round_trip_per_save_get_and_room_visits(
 ) -> None:
     visit = await join(store, "v1", "Kari Nordmann")  # also loads the scripts
     await store.room_visits(ROOM)
-    commands: list[str] = []
+    trips: list[list[str]] = []
     execute: Callable[..., Awaitable[Any]] = store.client.execute_command
+    write = RespProtocol.write
 
     async def counting(*args: Any, **options: Any) -> Any:
-        commands.append(str(args[0]))
+        trips.append([str(args[0])])
         return await execute(*args, **options)
 
+    def counting_writes(self: RespProtocol, batch: list[Queued]) -> None:
+        trips.append([str(command[0]) for command, _ in batch])
+        write(self, batch)
+
     monkeypatch.setattr(store.client, "execute_command", counting)
+    monkeypatch.setattr(RespProtocol, "write", counting_writes)
 
     admitted = apply(visit, Action.ADMIT, Actor.CLINICIAN, time.time())
     result = await store.save(
         admitted, visit.version, room=RoomQuery(ROOM, ("v2",)), announce=[("ch", "admitted")]
     )
     assert result.saved and result.room is not None and result.room.visits == [admitted]
-    assert commands == ["EVALSHA"]
+    assert trips == [["EVALSHA"]]
     await store.get("v1")
-    assert commands[1:] == ["HGETALL"]
+    assert trips[1:] == [["HGETALL"]]
     await store.room_visits(ROOM)
-    assert commands[2:] == ["EVALSHA"]
+    assert trips[2:] == [["EVALSHA"]]
 
 
 async def test_announcements_are_published_only_by_a_winning_save(
