@@ -11,7 +11,7 @@ excluded; consecutive commands of one client close together taken as one pipelin
 are reported too.
 
 The counted phases run one operation at a time, so a figure is what one operation costs
-alone. With many in flight, concurrent calls share writes (lobby/presence/resp.py):
+alone. With many in flight, concurrent calls share writes (lobby/resp.py):
 the throughput phase on Redis reports that figure as well.
 """
 
@@ -99,7 +99,7 @@ def _batch_label(batch: list[str]) -> str:
 def is_background(name: str) -> bool:
     """The sweeper's periodic work: heartbeats, expiry, instance stats, the keeper's checks,
     bulk republish (a burst of queued publishes is not background: it is the phase's own
-    messages). A pipeline shared by concurrent calls (lobby/presence/resp.py) is
+    messages). A pipeline shared by concurrent calls (lobby/resp.py) is
     background only if all of its calls are."""
     if name.startswith("pipeline(") and "evalsha" in name:
         return all(is_background(part.rsplit(" x", 1)[0]) for part in name[9:-1].split(", "))

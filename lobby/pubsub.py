@@ -1,17 +1,19 @@
-"""Socket.io's Redis manager, made to own its connections.
+"""Socket.io's Redis manager, on connections it owns.
 
 python-socketio's `AsyncRedisManager` builds a new Redis client each time it (re)connects
 (first publish, listener start, every retry) and never closes the one it replaces, nor
-anything at shutdown. This subclass keeps one client, tracks every pub/sub object it made,
-and closes them all in `close()`. It also finds a socket's rooms from an index
+anything at shutdown. This subclass publishes and listens over two connections of its own
+(lobby/resp.py) and closes both in `close()`. It also finds a socket's rooms from an index
 (lobby/managers.py) instead of scanning every room on each disconnect.
 
-Two changes cut Redis work per message:
+What changes cut Redis work per message:
 
-- Publishes are queued and sent by one writer task, everything queued so far in one
-  pipeline: a burst of signals costs one round trip instead of one each. Order is kept (one
-  writer, first in first out). Inside `batch(manager)` a task's emits are held back and
-  queued together when it ends: a lobby flush's lobby and roster emits are one round trip.
+- Publishes go out over a pipelined connection, without waiting for replies: everything
+  published in one turn of the event loop is one write, so a burst of signals costs one
+  round trip instead of one each, and order is kept. Inside `batch(manager)` a task's emits
+  are held back and published together when it ends: a lobby flush's lobby and roster
+  emits are one round trip. redis-py's command path cost four times as much CPU per
+  publish, and its pub/sub reader as much again per message received.
 - Every instance receives its own publishes back; upstream decodes each before dropping
   it. Here an emit that ends with this instance's own `host_id` is dropped undecoded.
 - An emit to one of this instance's own sockets (its sid) is not published at all: upstream
@@ -28,16 +30,20 @@ from contextvars import ContextVar
 from typing import Any
 
 import socketio
+from redis.exceptions import RedisError
 
 from lobby.managers import DirectDelivery, SidRoomsIndex
+from lobby.resp import RespConnection, Subscriber
 
 log = logging.getLogger("venterom.pubsub")
 
 _held: ContextVar[list[str] | None] = ContextVar("venterom_pubsub_held", default=None)
 
-MAX_QUEUED = 100_000
-"""Messages waiting for Redis beyond this are dropped (oldest first), as upstream drops a
-message it cannot publish."""
+CLOSE_WAIT = 2.0
+"""Seconds `close()` waits for publishes still on their way."""
+
+RETRY_FIRST, RETRY_LAST = 1.0, 60.0
+"""Seconds between attempts to subscribe again: doubling from the first to the last."""
 
 
 class OwnedRedisManager(
@@ -47,9 +53,9 @@ class OwnedRedisManager(
 ):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._pubsubs: list[Any] = []
-        self._queued: list[str] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._publisher: RespConnection | None = None
+        self._last_publish: asyncio.Future[Any] | None = None
+        self._dropped = 0
 
     async def emit(
         self,
@@ -95,66 +101,61 @@ class OwnedRedisManager(
     def _enqueue(self, messages: list[str]) -> None:
         if not messages:
             return
-        self._queued.extend(messages)
-        if len(self._queued) > MAX_QUEUED:
-            del self._queued[: len(self._queued) - MAX_QUEUED]
-            log.error("pub/sub messages dropped: Redis does not keep up")
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write(), name="venterom-pubsub-writer")
+        if self._publisher is None:
+            self._publisher = RespConnection.from_url(self.redis_url, **self.redis_options)
+        for message in messages:
+            published = self._publisher.send("PUBLISH", self.channel, message)
+            published.add_done_callback(self._published)
+        self._last_publish = published
 
-    async def _write(self) -> None:
-        while self._queued:
-            batch, self._queued = self._queued, []
-            for attempt in (1, 2):
-                try:
-                    if not getattr(self, "connected", False):
-                        self._redis_connect()
-                    async with self.redis.pipeline(transaction=False) as pipe:
-                        for message in batch:
-                            pipe.publish(self.channel, message)
-                        await pipe.execute()
-                    break
-                except Exception as exc:
-                    self.connected = False
-                    if attempt == 2:
-                        log.error(
-                            "cannot publish to Redis; messages dropped",
-                            extra={"messages": len(batch), "error": str(exc)},
-                        )
+    def _published(self, future: asyncio.Future[Any]) -> None:
+        if future.cancelled() or future.exception() is None:
+            return
+        # Dropped, as upstream drops a message it cannot publish; one line per burst.
+        if not self._dropped:
+            asyncio.get_running_loop().call_soon(self._report_dropped, future.exception())
+        self._dropped += 1
 
-    async def _listen(self) -> AsyncIterator[Any]:
-        own = f'"host_id": "{self.host_id}"}}'.encode()
-        async for message in super()._listen():
-            if not _own_emit(message, own):
-                yield message
+    def _report_dropped(self, error: BaseException | None) -> None:
+        log.error(
+            "cannot publish to Redis; messages dropped",
+            extra={"messages": self._dropped, "error": str(error)},
+        )
+        self._dropped = 0
 
-    def _redis_connect(self) -> None:
-        if self.redis is None:
-            super()._redis_connect()
-        else:
-            self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-            self.connected = True
-        self._pubsubs.append(self.pubsub)
+    async def _listen(self) -> AsyncIterator[str]:
+        """Other instances' messages, subscribed again (after 1, 2, 4 ... 60 s) whenever the
+        connection is lost, as upstream does."""
+        own = f'"host_id": "{self.host_id}"}}'
+        subscriber = Subscriber.from_url(self.redis_url, self.channel, **self.redis_options)
+        retry_in = RETRY_FIRST
+        while True:
+            try:
+                async for message in subscriber.messages():
+                    retry_in = RETRY_FIRST
+                    if not _own_emit(message, own):
+                        yield message
+            except (RedisError, OSError, TimeoutError) as exc:
+                log.error(
+                    "cannot receive from Redis; subscribing again",
+                    extra={"retry_in_s": retry_in, "error": str(exc)},
+                )
+                await asyncio.sleep(retry_in)
+                retry_in = min(RETRY_LAST, 2 * retry_in)
 
     async def close(self) -> None:
-        if self._writer is not None:
+        if self._last_publish is not None:
+            # Replies come in order: when the last publish is answered, all of them are.
             with contextlib.suppress(Exception):
-                async with asyncio.timeout(2.0):
-                    await asyncio.shield(self._writer)
-            self._writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._writer
+                async with asyncio.timeout(CLOSE_WAIT):
+                    await asyncio.shield(self._last_publish)
+        if self._publisher is not None:
+            await self._publisher.close()
         listener = getattr(self, "thread", None)
         if isinstance(listener, asyncio.Task):
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await listener
-        for pubsub in self._pubsubs:
-            with contextlib.suppress(Exception):
-                await pubsub.aclose()
-        if self.redis is not None:
-            with contextlib.suppress(Exception):
-                await self.redis.aclose()
 
 
 def emit_message(
@@ -192,11 +193,7 @@ def batch(manager: object) -> Iterator[None]:
         manager._enqueue(held)
 
 
-def _own_emit(message: object, own_suffix: bytes) -> bool:
+def _own_emit(message: str, own_suffix: str) -> bool:
     """An emit this instance published (upstream puts `host_id` last); never a callback,
     which carries the host id of the instance it is addressed to."""
-    return (
-        isinstance(message, bytes)
-        and message.startswith(b'{"method": "emit"')
-        and message.endswith(own_suffix)
-    )
+    return message.startswith('{"method": "emit"') and message.endswith(own_suffix)

@@ -37,7 +37,6 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from lobby.model import Visit, VisitState
-from lobby.presence.resp import RespConnection
 from lobby.presence.store import (
     Announcement,
     CallMember,
@@ -49,6 +48,7 @@ from lobby.presence.store import (
     SessionRecord,
 )
 from lobby.presence.ttl import Ttls
+from lobby.resp import RespConnection
 
 DEFAULT_PREFIX = "venterom:"
 MAX_CONNECTIONS = 64

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import socket
 from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
 from socketio.async_pubsub_manager import AsyncPubSubManager
 
+from lobby import pubsub
 from lobby.pubsub import OwnedRedisManager, _own_emit, batch
+from lobby.resp import Queued, RespProtocol
 
 pytestmark = pytest.mark.redis
 
@@ -30,19 +34,17 @@ async def next_messages(pubsub: Any, count: int) -> list[Any]:
 
 
 async def test_a_burst_of_emits_arrives_in_order_in_a_few_round_trips(
-    redis_url: str, redis_client: aioredis.Redis
+    redis_url: str, redis_client: aioredis.Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     manager = OwnedRedisManager(redis_url, channel=CHANNEL, write_only=True)
-    manager._redis_connect()
-    round_trips = 0
-    pipeline = manager.redis.pipeline
+    writes: list[int] = []
+    write = RespProtocol.write
 
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        nonlocal round_trips
-        round_trips += 1
-        return pipeline(*args, **kwargs)
+    def counted(self: RespProtocol, batch: list[Queued]) -> None:
+        writes.append(len(batch))
+        write(self, batch)
 
-    manager.redis.pipeline = counted
+    monkeypatch.setattr(RespProtocol, "write", counted)
     async with redis_client.pubsub(ignore_subscribe_messages=True) as pubsub:
         await pubsub.subscribe(CHANNEL)
         for number in range(200):
@@ -51,7 +53,29 @@ async def test_a_burst_of_emits_arrives_in_order_in_a_few_round_trips(
     await manager.close()
 
     assert [message["n"] for message in received] == list(range(200))
-    assert 1 <= round_trips <= 2, "emits queued in one go are sent in one pipeline"
+    # One write for all 200 (after the handshake's SELECT: this test's database is not 0).
+    assert writes == [1, 200]
+
+
+async def test_publishing_without_redis_drops_the_messages_with_one_error_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again before use: nothing listens there
+    manager = OwnedRedisManager(f"redis://127.0.0.1:{port}/0", channel=CHANNEL, write_only=True)
+    with caplog.at_level(logging.ERROR, logger="venterom.pubsub"):
+        for number in range(20):
+            await manager._publish({"method": "emit", "n": number})
+        for _ in range(500):  # up to 5 s
+            if caplog.records:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)  # no second line follows
+    await manager.close()
+
+    assert [r.getMessage() for r in caplog.records] == ["cannot publish to Redis; messages dropped"]
+    assert caplog.records[0].messages == 20
 
 
 async def test_close_sends_what_is_still_queued(
@@ -67,16 +91,14 @@ async def test_close_sends_what_is_still_queued(
 
 def test_only_this_instances_own_emits_are_dropped_undecoded() -> None:
     manager = OwnedRedisManager("redis://127.0.0.1:1", channel=CHANNEL, write_only=True)
-    own = f'"host_id": "{manager.host_id}"}}'.encode()
+    own = f'"host_id": "{manager.host_id}"}}'
 
-    def message(method: str, host_id: str, **extra: object) -> bytes:
-        return json.dumps({"method": method, **extra, "host_id": host_id}).encode()
+    def message(method: str, host_id: str, **extra: object) -> str:
+        return json.dumps({"method": method, **extra, "host_id": host_id})
 
     assert _own_emit(message("emit", manager.host_id, event="visit"), own)
     assert not _own_emit(message("emit", "another-instance", event="visit"), own)
-    callback = json.dumps(
-        {"method": "callback", "host_id": manager.host_id, "sid": "s", "id": 1}
-    ).encode()
+    callback = json.dumps({"method": "callback", "host_id": manager.host_id, "sid": "s", "id": 1})
     assert not _own_emit(callback, own), "a callback addressed to us must be handled"
     assert not _own_emit(message("disconnect", manager.host_id, sid="s"), own)
 
@@ -127,6 +149,40 @@ async def test_an_emit_publishes_what_upstream_would_without_scanning_for_bytes(
             manager, event, data, namespace=namespace, room=room, skip_sid=skip_sid
         )
     assert ours == published
-    own = f'"host_id": "{manager.host_id}"}}'.encode()
-    assert all(_own_emit(manager.json.dumps(message).encode(), own) for message in ours)
+    own = f'"host_id": "{manager.host_id}"}}'
+    assert all(_own_emit(manager.json.dumps(message), own) for message in ours)
+    await manager.close()
+
+
+async def test_the_listener_skips_its_own_emits_and_subscribes_again_after_a_loss(
+    redis_url: str, redis_client: aioredis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pubsub, "RETRY_FIRST", 0.05)
+    manager = OwnedRedisManager(redis_url, channel=CHANNEL, write_only=True)
+    listened = manager._listen()
+
+    def theirs(n: int) -> str:
+        return json.dumps({"method": "emit", "n": n, "host_id": "another-instance"})
+
+    async def published_until_heard(message: str) -> Any:
+        heard = asyncio.create_task(anext(listened))
+        for _ in range(200):  # up to about 10 s
+            await redis_client.publish(CHANNEL, message)
+            done, _ = await asyncio.wait({heard}, timeout=0.05)
+            if done:
+                return json.loads(heard.result())
+        raise AssertionError("never heard")
+
+    assert (await published_until_heard(theirs(1)))["n"] == 1
+    await manager._publish({"method": "emit", "n": "own", "host_id": manager.host_id})
+    await redis_client.publish(CHANNEL, theirs(2))
+    heard: list[Any] = []
+    async with asyncio.timeout(5):
+        while not heard or heard[-1] != 2:  # (the first may have been published twice)
+            heard.append(json.loads(await anext(listened))["n"])
+    assert "own" not in heard, "its own emit is skipped"
+
+    await redis_client.client_kill_filter(_type="pubsub")
+    assert (await published_until_heard(theirs(3)))["n"] == 3
+    await listened.aclose()
     await manager.close()

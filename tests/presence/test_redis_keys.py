@@ -23,9 +23,9 @@ from lobby.presence.redis import (
 from lobby.presence.redis import (
     RedisPresenceStore as Store,
 )
-from lobby.presence.resp import Queued, RespProtocol
 from lobby.presence.store import Notice, RoomQuery, SessionRecord
 from lobby.presence.ttl import Ttls
+from lobby.resp import Queued, RespProtocol
 
 pytestmark = pytest.mark.redis
 

@@ -1,16 +1,20 @@
-"""The presence store's own pipelined connection to Redis.
+"""Pipelined connections to Redis for the hot paths: the presence store's commands, and
+socket.io's publishes and subscription.
 
 Every visit change is one script call, and a join storm makes thousands of them. Through
 redis-py's command path each call costs 200 to 300 µs of CPU on a small machine (a pooled
 connection, a retry wrapper, a read timeout, metrics hooks), four times the work of writing
-the command and parsing the reply. Here the store's hot commands go over one connection that
-is an asyncio protocol with a hiredis parser: commands issued in the same turn of the event
-loop are written together, replies are matched to callers in order, and nothing waits for a
-previous reply before writing (Redis answers in order; that is what pipelining is).
+the command and parsing the reply. Here a connection is an asyncio protocol with a hiredis
+parser: commands issued in the same turn of the event loop are written together, replies
+are matched to callers in order, and nothing waits for a previous reply before writing
+(Redis answers in order; that is what pipelining is). A `Subscriber` is the same protocol
+with messages pushed to it.
 
 A Redis error reply goes to its own caller only; a lost, refused or silent connection fails
 every caller waiting on it with redis-py's `ConnectionError`/`TimeoutError`, and the next
-command connects again. Replies are RESP2, decoded as UTF-8.
+command connects again. Replies are RESP2, decoded as UTF-8. URLs are redis-py's:
+``redis://``, ``rediss://`` (certificate checked) and ``unix://``, with a user, password
+and database.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import asyncio
 import contextlib
 import ssl
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +46,9 @@ Queued = tuple[Command, "asyncio.Future[Any]"]
 
 DEFAULT_TIMEOUT = 5.0
 """Seconds a connection may leave a command unanswered before it counts as dead."""
+
+KEEPALIVE = 10.0
+"""Seconds a subscriber's connection may be silent before it is pinged."""
 
 _ERRORS: dict[str, type[RedisError]] = {
     "NOSCRIPT": NoScriptError,
@@ -96,8 +103,15 @@ class Endpoint:
 class RespProtocol(asyncio.Protocol):
     """One open connection: writes commands, hands each reply to the caller next in line."""
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(
+        self,
+        timeout: float,
+        on_message: Callable[[str], None] | None = None,
+        on_lost: Callable[[], None] | None = None,
+    ) -> None:
         self._timeout = timeout
+        self._on_message = on_message
+        self._on_lost = on_lost
         self._parser = hiredis.Reader(
             protocolError=InvalidResponse, replyError=_reply_error, encoding="utf-8"
         )
@@ -120,10 +134,19 @@ class RespProtocol(asyncio.Protocol):
         if self._watchdog is None:
             self._watchdog = loop.call_at(sent_at + self._timeout, self._check_answered)
 
+    def request(self, *command: Any) -> asyncio.Future[Any]:
+        """Write one command now; its reply, to come."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.write([(command, future)])
+        return future
+
     def data_received(self, data: bytes) -> None:
         self._parser.feed(data)
         try:
             while (reply := self._parser.gets()) is not False:
+                if self._on_message is not None and _is_message(reply):
+                    self._on_message(reply[2])
+                    continue
                 if not self._waiting:
                     raise InvalidResponse("Redis sent a reply nobody asked for")
                 future, _ = self._waiting.popleft()
@@ -139,6 +162,8 @@ class RespProtocol(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.open = False
         self._fail_waiting(ConnectionError("Connection to Redis lost"))
+        if self._on_lost is not None:
+            self._on_lost()
 
     def close(self) -> None:
         """Close at once; callers still waiting are cancelled."""
@@ -193,17 +218,26 @@ class RespConnection:
     def of(cls, pool: ConnectionPool) -> RespConnection:
         return cls(Endpoint.of(pool))
 
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> RespConnection:
+        """A connection to where a redis-py URL (and its options) point."""
+        return cls.of(ConnectionPool.from_url(url, **options))
+
     async def execute(self, *command: Any) -> Any:
         """One command's reply, as RESP2 with strings decoded."""
+        return await self.send(*command)
+
+    def send(self, *command: Any) -> asyncio.Future[Any]:
+        """Queue a command for this turn of the event loop's write; its reply, to come."""
         if self._closed:
-            raise ConnectionError("The presence store's Redis connection is closed")
+            raise ConnectionError("This Redis connection is closed")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         self._outgoing.append((command, future))
         if not self._flush_pending:
             self._flush_pending = True
             loop.call_soon(self._flush)
-        return await future
+        return future
 
     async def run_script(
         self, script: AsyncScript, keys: Sequence[Any], args: Sequence[Any]
@@ -246,7 +280,7 @@ class RespConnection:
 
     async def _connect(self) -> None:
         try:
-            protocol = await self._open()
+            protocol = await open_protocol(self.endpoint)
         except (OSError, RedisError, TimeoutError) as exc:
             error = ConnectionError(f"Error connecting to Redis at {self.endpoint}: {exc}")
             outgoing, self._outgoing = self._outgoing, []
@@ -259,40 +293,87 @@ class RespConnection:
         self._protocol = protocol
         self._flush()
 
-    async def _open(self) -> RespProtocol:
-        endpoint, loop = self.endpoint, asyncio.get_running_loop()
 
-        def protocol() -> RespProtocol:
-            return RespProtocol(endpoint.timeout)
+class Subscriber:
+    """The messages published on one channel, over a connection of its own."""
 
-        async with asyncio.timeout(endpoint.connect_timeout):
-            if endpoint.path is not None:
-                _, opened = await loop.create_unix_connection(protocol, endpoint.path)
-            else:
-                _, opened = await loop.create_connection(
-                    protocol, endpoint.host, endpoint.port, ssl=endpoint.tls
-                )
+    def __init__(self, endpoint: Endpoint, channel: str) -> None:
+        self.endpoint = endpoint
+        self.channel = channel
+
+    @classmethod
+    def from_url(cls, url: str, channel: str, **options: Any) -> Subscriber:
+        return cls(Endpoint.of(ConnectionPool.from_url(url, **options)), channel)
+
+    async def messages(self) -> AsyncIterator[str]:
+        """Each message from subscribing on, until the connection is lost (then
+        `ConnectionError`: subscribe again; what was published meanwhile is gone, as with
+        any Redis pub/sub). An idle connection is pinged every `KEEPALIVE` seconds, so one
+        that died silently is noticed."""
+        arrived: deque[str] = deque()
+        wake = asyncio.Event()
+
+        def arrive(message: str) -> None:
+            arrived.append(message)
+            wake.set()
+
+        protocol = await open_protocol(self.endpoint, on_message=arrive, on_lost=wake.set)
         try:
-            await self._handshake(opened)
-        except BaseException:
-            opened.close()
-            raise
-        return opened
+            await protocol.request("SUBSCRIBE", self.channel)
+            while True:
+                while arrived:
+                    yield arrived.popleft()
+                if not protocol.open:
+                    raise ConnectionError("Connection to Redis lost")
+                wake.clear()
+                try:
+                    async with asyncio.timeout(KEEPALIVE):
+                        await wake.wait()
+                except TimeoutError:
+                    # Unanswered, it fails the connection after the endpoint's timeout.
+                    protocol.request("PING").add_done_callback(_retrieved)
+        finally:
+            protocol.close()
 
-    async def _handshake(self, protocol: RespProtocol) -> None:
-        endpoint, loop = self.endpoint, asyncio.get_running_loop()
-        commands: list[Command] = []
-        if endpoint.password is not None:
-            commands.append(
-                ("AUTH", endpoint.username, endpoint.password)
-                if endpoint.username
-                else ("AUTH", endpoint.password)
+
+async def open_protocol(
+    endpoint: Endpoint,
+    on_message: Callable[[str], None] | None = None,
+    on_lost: Callable[[], None] | None = None,
+) -> RespProtocol:
+    """A connection, logged in and on the endpoint's database."""
+    loop = asyncio.get_running_loop()
+
+    def protocol() -> RespProtocol:
+        return RespProtocol(endpoint.timeout, on_message, on_lost)
+
+    async with asyncio.timeout(endpoint.connect_timeout):
+        if endpoint.path is not None:
+            _, opened = await loop.create_unix_connection(protocol, endpoint.path)
+        else:
+            _, opened = await loop.create_connection(
+                protocol, endpoint.host, endpoint.port, ssl=endpoint.tls
             )
+    try:
+        handshake = []
+        if endpoint.password is not None:
+            login = (endpoint.username,) if endpoint.username else ()
+            handshake.append(opened.request("AUTH", *login, endpoint.password))
         if endpoint.db:
-            commands.append(("SELECT", endpoint.db))
-        if not commands:
-            return
-        batch: list[Queued] = [(command, loop.create_future()) for command in commands]
-        protocol.write(batch)
-        for _, future in batch:
-            await future
+            handshake.append(opened.request("SELECT", endpoint.db))
+        for reply in handshake:
+            await reply
+    except BaseException:
+        opened.close()
+        raise
+    return opened
+
+
+def _is_message(reply: Any) -> bool:
+    """A message pushed to a subscriber (as opposed to the reply to a command)."""
+    return type(reply) is list and len(reply) == 3 and reply[0] == "message"
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()

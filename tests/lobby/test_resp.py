@@ -1,4 +1,4 @@
-"""The presence store's own pipelined Redis connection (lobby/presence/resp.py), on a real Redis."""
+"""Pipelined Redis connections (lobby/resp.py), on a real Redis."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from lobby.presence.resp import Endpoint, RespConnection
+from lobby import resp
+from lobby.resp import Endpoint, RespConnection, Subscriber
 
 pytestmark = pytest.mark.redis
 
@@ -172,3 +173,60 @@ async def test_closing_cancels_callers_still_waiting(line: RespConnection) -> No
     assert all(isinstance(r, asyncio.CancelledError) for r in results)
     with pytest.raises(ConnectionError):
         await line.execute("PING")
+
+
+async def _subscribed(redis_client: aioredis.Redis, channel: str) -> None:
+    for _ in range(500):  # up to 5 s
+        if (await redis_client.pubsub_numsub(channel))[0][1]:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"nobody subscribed to {channel}")
+
+
+async def test_a_subscriber_gets_each_message_in_order(
+    redis_url: str, redis_client: aioredis.Redis
+) -> None:
+    subscriber = Subscriber.from_url(redis_url, "venterom-test-channel")
+    messages = subscriber.messages()
+    first = asyncio.create_task(anext(messages))
+    await _subscribed(redis_client, "venterom-test-channel")
+    for n in range(100):
+        await redis_client.publish("venterom-test-channel", f"Ærlig {n}")
+    await redis_client.publish("another-channel", "not for us")
+
+    async with asyncio.timeout(5):
+        received = [await first] + [await anext(messages) for _ in range(99)]
+    assert received == [f"Ærlig {n}" for n in range(100)]
+    await messages.aclose()
+    assert (await redis_client.pubsub_numsub("venterom-test-channel"))[0][1] == 0
+
+
+async def test_a_subscriber_whose_connection_is_killed_is_told(
+    redis_url: str, redis_client: aioredis.Redis
+) -> None:
+    messages = Subscriber.from_url(redis_url, "venterom-test-channel").messages()
+    waiting = asyncio.create_task(anext(messages))
+    await _subscribed(redis_client, "venterom-test-channel")
+
+    await redis_client.client_kill_filter(_type="pubsub")
+
+    async with asyncio.timeout(2):
+        with pytest.raises(ConnectionError):
+            await waiting
+
+
+async def test_a_subscriber_notices_a_redis_gone_silent(
+    redis_url: str, redis_client: aioredis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(resp, "KEEPALIVE", 0.2)
+    endpoint = Endpoint.of(aioredis.ConnectionPool.from_url(redis_url))
+    subscriber = Subscriber(dataclasses.replace(endpoint, timeout=0.3), "venterom-test-channel")
+    messages = subscriber.messages()
+    waiting = asyncio.create_task(anext(messages))
+    await _subscribed(redis_client, "venterom-test-channel")
+
+    await redis_client.client_pause(1500)  # Redis answers nobody, as if the network died
+
+    async with asyncio.timeout(1.4):
+        with pytest.raises(ConnectionError):
+            await waiting
