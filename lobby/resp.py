@@ -96,6 +96,11 @@ class Endpoint:
             timeout=float(timeout),
         )
 
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> Endpoint:
+        """Where a redis-py URL (and its options) point."""
+        return cls.of(ConnectionPool.from_url(url, **options))
+
     def __str__(self) -> str:
         return self.path or f"{self.host}:{self.port}"
 
@@ -220,8 +225,7 @@ class RespConnection:
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> RespConnection:
-        """A connection to where a redis-py URL (and its options) point."""
-        return cls.of(ConnectionPool.from_url(url, **options))
+        return cls(Endpoint.from_url(url, **options))
 
     async def execute(self, *command: Any) -> Any:
         """One command's reply, as RESP2 with strings decoded."""
@@ -229,10 +233,11 @@ class RespConnection:
 
     def send(self, *command: Any) -> asyncio.Future[Any]:
         """Queue a command for this turn of the event loop's write; its reply, to come."""
-        if self._closed:
-            raise ConnectionError("This Redis connection is closed")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
+        if self._closed:
+            future.set_exception(ConnectionError("This Redis connection is closed"))
+            return future
         self._outgoing.append((command, future))
         if not self._flush_pending:
             self._flush_pending = True
@@ -303,7 +308,7 @@ class Subscriber:
 
     @classmethod
     def from_url(cls, url: str, channel: str, **options: Any) -> Subscriber:
-        return cls(Endpoint.of(ConnectionPool.from_url(url, **options)), channel)
+        return cls(Endpoint.from_url(url, **options), channel)
 
     async def messages(self) -> AsyncIterator[str]:
         """Each message from subscribing on, until the connection is lost (then

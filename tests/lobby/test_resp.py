@@ -19,7 +19,7 @@ pytestmark = pytest.mark.redis
 
 
 def _line(redis_url: str, **changes: object) -> RespConnection:
-    endpoint = Endpoint.of(aioredis.ConnectionPool.from_url(redis_url))
+    endpoint = Endpoint.from_url(redis_url)
     return RespConnection(dataclasses.replace(endpoint, **changes))  # type: ignore[arg-type]
 
 
@@ -219,7 +219,7 @@ async def test_a_subscriber_notices_a_redis_gone_silent(
     redis_url: str, redis_client: aioredis.Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(resp, "KEEPALIVE", 0.2)
-    endpoint = Endpoint.of(aioredis.ConnectionPool.from_url(redis_url))
+    endpoint = Endpoint.from_url(redis_url)
     subscriber = Subscriber(dataclasses.replace(endpoint, timeout=0.3), "venterom-test-channel")
     messages = subscriber.messages()
     waiting = asyncio.create_task(anext(messages))

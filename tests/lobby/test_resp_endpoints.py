@@ -110,7 +110,7 @@ def tls_server(tmp_path: Path) -> Iterator[tuple[int, Path]]:
 
 
 def _line(url: str) -> RespConnection:
-    return RespConnection.of(aioredis.ConnectionPool.from_url(url))
+    return RespConnection.from_url(url)
 
 
 async def test_a_unix_socket_url_is_followed_to_its_database(unix_socket_url: str) -> None:
