@@ -104,7 +104,7 @@ async def admit_one_by_one(
         waiting = [g for g in guests if g.state == "waiting"]
         timed: list[tuple[str, float, float]] = []
         steps = [
-            functools.partial(_timed_admission, clinicians[g.visit.room_id], g, timed)
+            functools.partial(timed_admission, clinicians[g.visit.room_id], g, timed)
             for g in waiting
         ]
         ctx.say(f"{redis_note}: admitting {len(steps)}")
@@ -142,7 +142,7 @@ async def admit_one_by_one(
     }
 
 
-async def _timed_admission(
+async def timed_admission(
     clinician: Clinician, guest: Guest, timed: list[tuple[str, float, float]]
 ) -> float:
     """`admission`, also noting (visit id, emitted, arrived) for `bench.stamps.split`."""

@@ -11,13 +11,14 @@ import functools
 from collections import Counter
 from typing import Any
 
-from bench.admission import PHASE_DEADLINE
-from bench.clients import GUEST_NS, Guest, Load, admission, call, disconnect_all, now, sequential
+from bench.admission import PHASE_DEADLINE, timed_admission
+from bench.clients import GUEST_NS, Guest, Load, call, disconnect_all, now, sequential
 from bench.context import Context, arrive_all, clinicians_for
 from bench.fleet import Fleet
 from bench.procs import ServerProcess
 from bench.report import Result, Target
 from bench.seed import spread
+from bench.stamps import split
 from bench.stats import ratio, summary
 
 NAME = "capacity"
@@ -142,14 +143,17 @@ async def lobby_level(ctx: Context, server: ServerProcess, count: int) -> dict[s
         held = await fleet.waiting() + sum(
             1 for g in guests if g.sio is not None and g.sio.connected and g.state == "waiting"
         )
+        timed: list[tuple[str, float, float]] = []
         steps = [
-            functools.partial(admission, clinicians[g.visit.room_id], g)
+            functools.partial(timed_admission, clinicians[g.visit.room_id], g, timed)
             for g in guests
             if g.state == "waiting"
         ]
+        warmup = min(scale.admission_warmup, 10)
         await server.lag(load.http)
-        sampled = await sequential(steps, PHASE_DEADLINE, min(scale.admission_warmup, 10))
+        sampled = await sequential(steps, PHASE_DEADLINE, warmup)
         lag = await server.lag(load.http, "stop")
+        legs = split(timed[warmup:], await server.stamps(load.http))
         failures.update(sampled.failures)
     finally:
         await server.astop()
@@ -166,6 +170,7 @@ async def lobby_level(ctx: Context, server: ServerProcess, count: int) -> dict[s
         **idle,
         "rss_kib_per_guest": round((idle["rss_kib"] - rss_before) / max(held - rss_before_n, 1), 2),
         "admission": summary(sampled.samples),
+        "admission_legs": legs,
         "loop_lag_during_admissions": lag,
         "worker_rss_kib": fleet.rss_kib,
         "failures": sum(failures.values()),
@@ -225,6 +230,12 @@ async def run(ctx: Context) -> Result:
                 lobby["admission"]["p99_ms"],
                 base["call"]["p99_ms"],
                 result.ratio[key]["p99"],
+            ],
+            [
+                f"{count}: admission p99 ms inside the server",
+                lobby["admission_legs"]["in_server"]["p99_ms"],
+                "",
+                "",
             ],
         ]
     level = max(scale.capacity_levels)

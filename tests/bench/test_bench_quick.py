@@ -51,8 +51,9 @@ def test_quick_benchmarks_write_results_without_failures(tmp_path: Path) -> None
         assert all({"name", "value", "limit", "met"} <= set(t) for t in result["targets"])
         assert result["failures"] == 0, f"{name}: {json.dumps(result['figures'])[:3000]}"
     admission = json.loads((tmp_path / "admission.json").read_text())
-    for store in ("memory", "redis"):
-        figures = admission["figures"][store]
+    capacity = json.loads((tmp_path / "capacity.json").read_text())
+    timed = [admission["figures"]["memory"], admission["figures"]["redis"]]
+    for figures in timed + list(capacity["figures"].values()):
         legs = figures["admission_legs"]
         # Every timed admission was found in the server's stamps (bench.stamps).
         assert legs["in_server"]["count"] == figures["admission"]["count"], legs
