@@ -99,8 +99,11 @@ def _batch_label(batch: list[str]) -> str:
 def is_background(name: str) -> bool:
     """The sweeper's periodic work: heartbeats, expiry, instance stats, the keeper's checks,
     bulk republish (a burst of queued publishes is not background: it is the phase's own
-    messages). A pipeline shared by concurrent calls (lobby/resp.py) is
-    background only if all of its calls are."""
+    messages), and the socket.io subscriber's keepalive `ping` after 10 s of silence. A
+    pipeline shared by concurrent calls (lobby/resp.py) is background only if all of its
+    calls are."""
+    if name == "ping":
+        return True
     if name.startswith("pipeline(") and "evalsha" in name:
         return all(is_background(part.rsplit(" x", 1)[0]) for part in name[9:-1].split(", "))
     if any(word in name for word in BACKGROUND):

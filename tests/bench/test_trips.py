@@ -63,5 +63,7 @@ def test_shared_pipelines_of_operations_are_not_taken_for_background_work() -> N
     assert not is_background("pipeline(publish x40)")
     assert is_background("pipeline(hgetall visit x2000)")
     assert is_background("evalsha reconnecting")
+    assert is_background("ping"), "the subscriber's keepalive"
+    assert not is_background("pipeline(ping, publish)")
     assert is_background("pipeline(evalsha changed, evalsha heartbeats)")
     assert not is_background("pipeline(evalsha heartbeats, evalsha save x3)")
