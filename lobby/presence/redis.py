@@ -168,8 +168,8 @@ return {1}
 )
 """Compare-and-set of one visit plus its index entries, atomically; on success it also
 publishes the given messages and can read the room, so a transition is one round trip.
-The visit's fields travel as one JSON argument: redis-py packs each argument in Python,
-which for some forty small ones cost more than the script."""
+The visit's fields travel as one JSON argument: when redis-py packed each argument in
+Python, some forty small ones cost more than the script."""
 
 ROOM_SCRIPT = (
     _SNAPSHOT_LUA
@@ -429,7 +429,9 @@ def _snapshot(
 
 
 class RedisPresenceStore:
-    """Implements `PresenceStore` on redis-py asyncio; safe to share between instances."""
+    """Implements `PresenceStore` on Redis; safe to share between instances. The hot
+    commands go over a pipelined connection of the store's own (lobby/resp.py), the rest
+    through redis-py asyncio."""
 
     def __init__(
         self, client: aioredis.Redis, ttls: Ttls | None = None, prefix: str = DEFAULT_PREFIX
