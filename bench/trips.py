@@ -101,7 +101,7 @@ def _count_pipelines(original: Callable[..., Any]) -> Callable[..., Any]:
 
 def _count_writes(original: Callable[..., Any]) -> Callable[..., Any]:
     def write(self: RespProtocol, batch: list[Queued]) -> None:
-        heads = tuple(command[:2] for command, _ in batch)
+        heads = tuple(command[:2] for command, _, _ in batch)
         _RAW[heads[0] if len(heads) == 1 else heads] += 1
         original(self, batch)
 

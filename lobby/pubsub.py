@@ -6,7 +6,7 @@ anything at shutdown. This subclass publishes and listens over two connections o
 (lobby/resp.py) and closes both in `close()`. It also finds a socket's rooms from an index
 (lobby/managers.py) instead of scanning every room on each disconnect.
 
-What changes cut Redis work per message:
+Three changes cut Redis work per message:
 
 - Publishes go out over a pipelined connection, without waiting for replies: everything
   published in one turn of the event loop is one write, so a burst of signals costs one

@@ -42,7 +42,8 @@ from redis.exceptions import (
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 Command = tuple[Any, ...]
-Queued = tuple[Command, "asyncio.Future[Any]"]
+Queued = tuple[Command, "asyncio.Future[Any]", bytes]
+"""A command, its caller's future, and the command packed for the wire."""
 
 DEFAULT_TIMEOUT = 5.0
 """Seconds a connection may leave a command unanswered before it counts as dead."""
@@ -132,17 +133,17 @@ class RespProtocol(asyncio.Protocol):
 
     def write(self, batch: Sequence[Queued]) -> None:
         assert self._transport is not None
-        self._transport.write(b"".join(hiredis.pack_command(command) for command, _ in batch))
+        self._transport.write(b"".join(packed for _, _, packed in batch))
         loop = asyncio.get_running_loop()
         sent_at = loop.time()
-        self._waiting.extend((future, sent_at) for _, future in batch)
+        self._waiting.extend((future, sent_at) for _, future, _ in batch)
         if self._watchdog is None:
             self._watchdog = loop.call_at(sent_at + self._timeout, self._check_answered)
 
     def request(self, *command: Any) -> asyncio.Future[Any]:
         """Write one command now; its reply, to come."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self.write([(command, future)])
+        self.write([(command, future, hiredis.pack_command(command))])
         return future
 
     def data_received(self, data: bytes) -> None:
@@ -172,6 +173,7 @@ class RespProtocol(asyncio.Protocol):
 
     def close(self) -> None:
         """Close at once; callers still waiting are cancelled."""
+        self.open = False
         self._fail_waiting(None)
         if self._transport is not None:
             self._transport.close()
@@ -232,13 +234,16 @@ class RespConnection:
         return await self.send(*command)
 
     def send(self, *command: Any) -> asyncio.Future[Any]:
-        """Queue a command for this turn of the event loop's write; its reply, to come."""
+        """Queue a command for this turn of the event loop's write; its reply, to come.
+        An argument Redis cannot take (not str, bytes, int or float) raises `TypeError`
+        here, in its own caller."""
+        packed = hiredis.pack_command(command)
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         if self._closed:
             future.set_exception(ConnectionError("This Redis connection is closed"))
             return future
-        self._outgoing.append((command, future))
+        self._outgoing.append((command, future, packed))
         if not self._flush_pending:
             self._flush_pending = True
             loop.call_soon(self._flush)
@@ -263,7 +268,7 @@ class RespConnection:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._connecting
         outgoing, self._outgoing = self._outgoing, []
-        for _, future in outgoing:
+        for _, future, _ in outgoing:
             future.cancel()
         if self._protocol is not None:
             self._protocol.close()
@@ -286,10 +291,11 @@ class RespConnection:
     async def _connect(self) -> None:
         try:
             protocol = await open_protocol(self.endpoint)
-        except (OSError, RedisError, TimeoutError) as exc:
+        except Exception as exc:  # whatever it was, no caller may be left waiting
             error = ConnectionError(f"Error connecting to Redis at {self.endpoint}: {exc}")
+            error.__cause__ = exc
             outgoing, self._outgoing = self._outgoing, []
-            for _, future in outgoing:
+            for _, future, _ in outgoing:
                 if not future.done():
                     future.set_exception(error)
             return

@@ -66,6 +66,17 @@ async def test_one_callers_error_does_not_reach_the_others(
     assert results[2] == ["field", "value"]
 
 
+async def test_an_argument_redis_cannot_take_fails_its_own_caller_at_once(
+    line: RespConnection,
+) -> None:
+    good = asyncio.create_task(line.execute("INCR", "counter"))
+    with pytest.raises(TypeError):
+        await line.execute("SET", "key", None)
+    async with asyncio.timeout(2):
+        assert await good == 1
+        assert await line.execute("GET", "key") is None
+
+
 async def test_scripts_survive_redis_forgetting_them(
     line: RespConnection, redis_client: aioredis.Redis
 ) -> None:

@@ -168,7 +168,7 @@ async def test_one_round_trip_per_save_get_and_room_visits(
         return await execute(*args, **options)
 
     def counting_writes(self: RespProtocol, batch: list[Queued]) -> None:
-        trips.append([str(command[0]) for command, _ in batch])
+        trips.append([str(command[0]) for command, _, _ in batch])
         write(self, batch)
 
     monkeypatch.setattr(store.client, "execute_command", counting)
