@@ -90,16 +90,29 @@ def notice_key(prefix: str, room_id: str) -> str:
 
 
 _SNAPSHOT_LUA = """
--- A room's live visits (flat HGETALLs in score order, pruning ids whose hash expired), its
--- call hash, and id/state pairs of the visits named in `ids` that exist and are not live.
-local function snapshot(live_key, call_key, visit_prefix, ids)
+-- A room's live visits in score order, pruning ids whose hash expired: for each, the flat
+-- HGETALL, or just its id when `known` (id -> "version changed_at", what the caller last
+-- read) still matches. Then the call hash, and id/state pairs of the visits named in `ids`
+-- that exist and are not live.
+local function snapshot(live_key, call_key, visit_prefix, ids, known)
   local rows = {}
   for _, id in ipairs(redis.call('ZRANGE', live_key, 0, -1)) do
-    local fields = redis.call('HGETALL', visit_prefix .. id)
-    if #fields == 0 then
-      redis.call('ZREM', live_key, id)
+    local key = visit_prefix .. id
+    local mark = known[id]
+    local unchanged = false
+    if mark then
+      local seen = redis.call('HMGET', key, 'version', 'changed_at')
+      unchanged = seen[1] and seen[2] and (seen[1] .. ' ' .. seen[2]) == mark
+    end
+    if unchanged then
+      rows[#rows + 1] = id
     else
-      rows[#rows + 1] = fields
+      local fields = redis.call('HGETALL', key)
+      if #fields == 0 then
+        redis.call('ZREM', live_key, id)
+      else
+        rows[#rows + 1] = fields
+      end
     end
   end
   local states = {}
@@ -125,7 +138,8 @@ SAVE_SCRIPT = (
 --       6 reconnecting score, 7 ended flag, 8 visit id, 9 index ttl, 10 heartbeat ttl,
 --       11 visit key prefix, 12 snapshot flag, 13 JSON list of the visit's field/value
 --       items, 14 JSON list of other visits' ids for the snapshot, 15 session JSON ('' for
---       none), 16 session ttl, then channel/message pairs to publish.
+--       none), 16 session ttl, 17 JSON object of the room's visits the caller knows
+--       (id -> "version changed_at"), then channel/message pairs to publish.
 -- The session is stored whether or not the save wins. Returns {0, current hash} when the
 -- version does not match; else {1} or, with the snapshot flag, {1, sequence, snapshot}.
 if ARGV[15] ~= '' then
@@ -157,11 +171,14 @@ if ARGV[7] == '1' then
 end
 local sequence = redis.call('INCR', KEYS[6])
 redis.call('EXPIRE', KEYS[6], ARGV[9])
-for i = 17, #ARGV, 2 do
+for i = 18, #ARGV, 2 do
   redis.call('PUBLISH', ARGV[i], ARGV[i + 1])
 end
 if ARGV[12] == '1' then
-  return {1, sequence, snapshot(KEYS[2], KEYS[5], ARGV[11], cjson.decode(ARGV[14]))}
+  return {
+    1, sequence,
+    snapshot(KEYS[2], KEYS[5], ARGV[11], cjson.decode(ARGV[14]), cjson.decode(ARGV[17]))
+  }
 end
 return {1}
 """
@@ -175,9 +192,13 @@ ROOM_SCRIPT = (
     _SNAPSHOT_LUA
     + """
 -- KEYS: 1 room live set, 2 call hash, 3 room sequence counter.
--- ARGV: 1 visit key prefix, 2 JSON list of the ids of other visits to report.
+-- ARGV: 1 visit key prefix, 2 JSON list of the ids of other visits to report, 3 JSON
+--       object of the room's visits the caller knows (id -> "version changed_at").
 local sequence = tonumber(redis.call('GET', KEYS[3]) or '0')
-return {sequence, snapshot(KEYS[1], KEYS[2], ARGV[1], cjson.decode(ARGV[2]))}
+return {
+  sequence,
+  snapshot(KEYS[1], KEYS[2], ARGV[1], cjson.decode(ARGV[2]), cjson.decode(ARGV[3]))
+}
 """
 )
 """A consistent snapshot of a room in one round trip."""
@@ -409,16 +430,53 @@ class _DecodedVisits:
         return visit
 
 
+Seen = dict[str, tuple[str, Visit]]
+"""A room's live visits as this store last read them: id -> (its mark, the visit)."""
+
+
+def _mark(visit: Visit) -> str:
+    """What the snapshot script compares: the visit's stored version and changed_at."""
+    return f"{visit.version} {_num(visit.changed_at)}"
+
+
+class _SeenRooms:
+    """The live visits of each room as of this store's last snapshot of it. A snapshot
+    names them to the script, which sends back only the id of each one unchanged since: a
+    lobby of fifty is then fifty short ids, not fifty hashes to send and parse, on every
+    transition in that room."""
+
+    def __init__(self) -> None:
+        self._rooms: dict[str, Seen] = {}
+
+    def of(self, room_id: str) -> Seen:
+        return self._rooms.get(room_id, {})
+
+    def marks(self, seen: Seen) -> str:
+        return json.dumps({visit_id: mark for visit_id, (mark, _) in seen.items()})
+
+    def remember(self, room_id: str, live: list[Visit]) -> None:
+        if live:
+            self._rooms[room_id] = {v.visit_id: (_mark(v), v) for v in live}
+        else:
+            self._rooms.pop(room_id, None)
+
+
 def _snapshot(
-    room_id: str, sequence: int, raw: Sequence[Any], decoded: _DecodedVisits
+    room_id: str,
+    sequence: int,
+    raw: Sequence[Any],
+    decoded: _DecodedVisits,
+    seen: Seen,
+    rooms: _SeenRooms,
 ) -> RoomSnapshot:
-    """Decode the snapshot part of a script's reply."""
+    """Decode the snapshot part of a script's reply; `seen` is what the call named as known."""
     rows, call, states = raw
-    visits = [decoded.row(row) for row in rows]
+    visits = [seen[row][1] if isinstance(row, str) else decoded.row(row) for row in rows]
     live = sorted(
         (v for v in visits if v.room_id == room_id and v.live),
         key=lambda v: (v.waiting_since or 0.0, v.visit_id),
     )
+    rooms.remember(room_id, live)
     return RoomSnapshot(
         room_id,
         live,
@@ -448,6 +506,7 @@ class RedisPresenceStore:
         self._changed = client.register_script(CHANGED_SCRIPT)
         self._line = RespConnection.of(client.connection_pool)
         self._decoded = _DecodedVisits()
+        self._seen = _SeenRooms()
 
     @classmethod
     def from_url(
@@ -505,6 +564,7 @@ class RedisPresenceStore:
         if session is not None and (session_ttl := _session_ttl(session[1])) > 0:
             keys.append(session_key(self.prefix, session[0]))
             session_json = _session_json(session[1])
+        seen = self._seen.of(visit.room_id) if room is not None else {}
         reply = await self._line.run_script(
             self._save,
             keys,
@@ -525,6 +585,7 @@ class RedisPresenceStore:
                 json.dumps(room.visit_ids if room is not None else ()),
                 session_json,
                 session_ttl,
+                self._seen.marks(seen),
                 *(item for message in announce for item in message),
             ],
         )
@@ -533,11 +594,11 @@ class RedisPresenceStore:
             return SaveResult(False, decode_visit(current) if current else None)
         if room is None:
             return SaveResult(True)
-        return SaveResult(
-            True, room=_snapshot(room.room_id, int(reply[1]), reply[2], self._decoded)
-        )
+        snapshot = _snapshot(room.room_id, int(reply[1]), reply[2], self._decoded, seen, self._seen)
+        return SaveResult(True, room=snapshot)
 
     async def room_snapshot(self, query: RoomQuery) -> RoomSnapshot:
+        seen = self._seen.of(query.room_id)
         sequence, raw = await self._line.run_script(
             self._room,
             [
@@ -545,9 +606,9 @@ class RedisPresenceStore:
                 call_key(self.prefix, query.room_id),
                 room_sequence_key(self.prefix, query.room_id),
             ],
-            [visit_key(self.prefix, ""), json.dumps(query.visit_ids)],
+            [visit_key(self.prefix, ""), json.dumps(query.visit_ids), self._seen.marks(seen)],
         )
-        return _snapshot(query.room_id, int(sequence), raw, self._decoded)
+        return _snapshot(query.room_id, int(sequence), raw, self._decoded, seen, self._seen)
 
     async def room_visits(self, room_id: str) -> list[Visit]:
         return (await self.room_snapshot(RoomQuery(room_id))).visits

@@ -236,3 +236,33 @@ async def test_a_snapshot_never_shows_an_older_copy_of_a_visit(
     again = await join(store, "v1", "Ola Testesen")
     assert again.version == first.version and again != first
     assert (await store.room_snapshot(RoomQuery(ROOM))).visits == [again]
+
+
+async def test_a_snapshot_sends_only_what_changed_since_this_store_last_read_the_room(
+    store: Store, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    visits = [await join(store, f"v{n:02}", f"Gjest {n}") for n in range(30)]
+    first = await store.room_snapshot(RoomQuery(ROOM))
+    assert first.visits == visits
+    received: list[int] = []
+    data_received = RespProtocol.data_received
+
+    def counting(self: RespProtocol, data: bytes) -> None:
+        received.append(len(data))
+        data_received(self, data)
+
+    monkeypatch.setattr(RespProtocol, "data_received", counting)
+    other = Store.from_url(redis_url)  # another instance, changing one visit
+    try:
+        admitted = apply(visits[7], Action.ADMIT, Actor.CLINICIAN, time.time())
+        assert (await other.save(admitted, visits[7].version)).saved
+    finally:
+        await other.close()
+    received.clear()
+
+    again = await store.room_snapshot(RoomQuery(ROOM))
+
+    assert again.visits == [*visits[:7], admitted, *visits[8:]]
+    assert again.visits[0] is first.visits[0], "an unchanged visit is the one already decoded"
+    # One hash (the changed visit's) and 29 ids, against 30 hashes the first time.
+    assert sum(received) < 3000, received
