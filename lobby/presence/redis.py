@@ -434,9 +434,9 @@ Seen = dict[str, tuple[str, Visit]]
 """A room's live visits as this store last read them: id -> (its mark, the visit)."""
 
 
-def _mark(visit: Visit) -> str:
-    """What the snapshot script compares: the visit's stored version and changed_at."""
-    return f"{visit.version} {_num(visit.changed_at)}"
+def _marked(visit: Visit) -> tuple[str, Visit]:
+    """A visit with what the snapshot script compares: its stored version and changed_at."""
+    return f"{visit.version} {_num(visit.changed_at)}", visit
 
 
 class _SeenRooms:
@@ -454,9 +454,9 @@ class _SeenRooms:
     def marks(self, seen: Seen) -> str:
         return json.dumps({visit_id: mark for visit_id, (mark, _) in seen.items()})
 
-    def remember(self, room_id: str, live: list[Visit]) -> None:
+    def remember(self, room_id: str, live: list[tuple[str, Visit]]) -> None:
         if live:
-            self._rooms[room_id] = {v.visit_id: (_mark(v), v) for v in live}
+            self._rooms[room_id] = {visit.visit_id: (mark, visit) for mark, visit in live}
         else:
             self._rooms.pop(room_id, None)
 
@@ -471,15 +471,15 @@ def _snapshot(
 ) -> RoomSnapshot:
     """Decode the snapshot part of a script's reply; `seen` is what the call named as known."""
     rows, call, states = raw
-    visits = [seen[row][1] if isinstance(row, str) else decoded.row(row) for row in rows]
+    read = [seen[row] if isinstance(row, str) else _marked(decoded.row(row)) for row in rows]
     live = sorted(
-        (v for v in visits if v.room_id == room_id and v.live),
-        key=lambda v: (v.waiting_since or 0.0, v.visit_id),
+        (entry for entry in read if entry[1].room_id == room_id and entry[1].live),
+        key=lambda entry: (entry[1].waiting_since or 0.0, entry[1].visit_id),
     )
     rooms.remember(room_id, live)
     return RoomSnapshot(
         room_id,
-        live,
+        [visit for _, visit in live],
         _call_members(_decode_pairs(call)),
         {visit_id: VisitState(state) for visit_id, state in _decode_pairs(states).items()},
         sequence,
