@@ -179,8 +179,8 @@ def emit_message(
 
 @contextlib.contextmanager
 def batch(manager: object) -> Iterator[None]:
-    """Publish the current task's emits in one pipeline when the block ends (a no-op for a
-    manager without Redis)."""
+    """Publish the current task's emits in one write when the block ends, whatever the
+    task awaits meanwhile (a no-op for a manager without Redis)."""
     if not isinstance(manager, OwnedRedisManager) or _held.get() is not None:
         yield
         return

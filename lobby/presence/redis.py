@@ -401,12 +401,16 @@ class _DecodedVisits:
 
     def __init__(self, limit: int = 100_000) -> None:
         self._limit = limit
-        self._visits: dict[str, tuple[str, str, Visit]] = {}
-        """visit id -> (version, changed_at) as stored, and the visit."""
+        self._visits: dict[str, tuple[str, Visit]] = {}
+        """visit id -> its mark (see `_mark`) and the visit."""
 
     def row(self, flat: Sequence[Any]) -> Visit:
         """A visit from a script's reply (HGETALL's field, value, field, value...): an
         unchanged one without building its fields (half of a snapshot's decoding)."""
+        return self.marked(flat)[1]
+
+    def marked(self, flat: Sequence[Any]) -> tuple[str, Visit]:
+        """`row`, with the visit's mark."""
         fields: Mapping[str, str] | None = None
         names = flat[0::2]
         try:
@@ -418,25 +422,29 @@ class _DecodedVisits:
             visit_id = fields.get("visit_id", "")
             version, changed_at = fields.get("version"), fields.get("changed_at")
         known = self._visits.get(visit_id)
-        if known is not None and known[0] == version and known[1] == changed_at:
-            return known[2]
+        if known is not None and version is not None and known[0] == _mark(version, changed_at):
+            return known
         return self._decode(_decode_pairs(flat) if fields is None else fields)
 
-    def _decode(self, fields: Mapping[str, str]) -> Visit:
+    def _decode(self, fields: Mapping[str, str]) -> tuple[str, Visit]:
         visit = decode_visit(fields)
         if visit.visit_id not in self._visits and len(self._visits) >= self._limit:
             del self._visits[next(iter(self._visits))]
-        self._visits[visit.visit_id] = (str(visit.version), _num(visit.changed_at), visit)
-        return visit
+        entry = self._visits[visit.visit_id] = (
+            _mark(visit.version, _num(visit.changed_at)),
+            visit,
+        )
+        return entry
+
+
+def _mark(version: object, changed_at: object) -> str:
+    """A visit's stored version and changed_at as one text (see `_DecodedVisits`); the
+    snapshot script builds the same text from the hash."""
+    return f"{version} {changed_at}"
 
 
 Seen = dict[str, tuple[str, Visit]]
 """A room's live visits as this store last read them: id -> (its mark, the visit)."""
-
-
-def _marked(visit: Visit) -> tuple[str, Visit]:
-    """A visit with what the snapshot script compares: its stored version and changed_at."""
-    return f"{visit.version} {_num(visit.changed_at)}", visit
 
 
 class _SeenRooms:
@@ -471,7 +479,7 @@ def _snapshot(
 ) -> RoomSnapshot:
     """Decode the snapshot part of a script's reply; `seen` is what the call named as known."""
     rows, call, states = raw
-    read = [seen[row] if isinstance(row, str) else _marked(decoded.row(row)) for row in rows]
+    read = [seen[row] if isinstance(row, str) else decoded.marked(row) for row in rows]
     live = sorted(
         (entry for entry in read if entry[1].room_id == room_id and entry[1].live),
         key=lambda entry: (entry[1].waiting_since or 0.0, entry[1].visit_id),
