@@ -25,7 +25,7 @@ import ssl
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import hiredis
 from redis.asyncio import ConnectionPool
@@ -127,8 +127,8 @@ class RespProtocol(asyncio.Protocol):
         self.open = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # Not isinstance: uvloop's transports have the interface but not the base class.
+        self._transport = cast(asyncio.Transport, transport)
         self.open = True
 
     def write(self, batch: Sequence[Queued]) -> None:
