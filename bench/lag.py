@@ -76,11 +76,13 @@ class LagMonitor:
         return {**summary(list(self.samples)), "gc": self.gc.report()}
 
     def _schedule(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._asked = loop.time() + TICK
-        self._handle = loop.call_at(self._asked, self._tick, loop)
+        # The clock is perf_counter, not loop.time(): uvloop's loop time is libuv's, cached
+        # once per iteration and counted in whole milliseconds.
+        self._asked = time.perf_counter() + TICK
+        self._handle = loop.call_later(TICK, self._tick, loop)
 
     def _tick(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.samples.append(max(0.0, loop.time() - self._asked))
+        self.samples.append(max(0.0, time.perf_counter() - self._asked))
         self._schedule(loop)
 
 
