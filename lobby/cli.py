@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import getpass
 import sys
@@ -15,6 +16,7 @@ from lobby import logs
 from lobby.accounts import hash_password
 from lobby.demo import seed
 from lobby.directory import Directory, DirectoryError
+from lobby.eventloop import new_event_loop
 from lobby.model import Role
 from lobby.scheduling import invite
 from lobby.secret import server_secret
@@ -117,7 +119,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from lobby.app import create_app  # the server stack loads only for `serve`
 
     logs.configure(settings.log_level)
-    app = create_app(settings)
+    loop = new_event_loop(settings.event_loop)
+    try:
+        _run(create_app(settings), settings, loop)
+    finally:
+        loop.close()
+    return 0
+
+
+def _run(app: web.Application, settings: Settings, loop: asyncio.AbstractEventLoop) -> None:
     if settings.demo:
         directory = Directory(settings.database_path)
         try:
@@ -131,8 +141,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             f"  invitation link (open in another browser): {demo.link}\n",
             flush=True,
         )
-    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None)
-    return 0
+    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None, loop=loop)
 
 
 def _clinician_add(args: argparse.Namespace, settings: Settings) -> int:

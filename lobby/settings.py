@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from lobby.eventloop import LOOPS
+
 ENV_PREFIX = "VENTEROM_"
 
 
@@ -58,6 +60,14 @@ class Settings:
     log_level: str = "INFO"
     gc_tune: bool = True
     """Tune the garbage collector for many long-lived objects (lobby/gctune.py)."""
+    event_loop: str = "uvloop"
+    """`uvloop` or `asyncio`: the event loop `venterom serve` runs on (lobby/eventloop.py)."""
+
+    def __post_init__(self) -> None:
+        if self.event_loop not in LOOPS:
+            raise ValueError(
+                f"{ENV_PREFIX}EVENT_LOOP: {self.event_loop!r} is not one of {', '.join(LOOPS)}"
+            )
 
     @property
     def base_url(self) -> str:

@@ -1,1 +1,15 @@
+from collections.abc import Mapping
+
+import pytest
+import uvloop
+from pytest_asyncio.plugin import LoopFactory
+
 pytest_plugins = ["tests.fixtures.redis_server", "tests.fixtures.servers"]
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> Mapping[str, LoopFactory]:
+    """Every async test runs on uvloop, the loop `venterom serve` runs on
+    (lobby/eventloop.py); tests/lobby/test_cli.py runs the server on the standard one."""
+    return {"uvloop": uvloop.new_event_loop}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import subprocess
@@ -11,8 +12,9 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+import socketio
 
-from tests.fixtures.servers import free_port, wait_until_up
+from tests.fixtures.servers import JOIN_DETAILS, free_port, wait_until_up
 
 VENTEROM = [sys.executable, "-m", "lobby.cli"]
 
@@ -110,23 +112,33 @@ def test_unknown_command_and_bad_environment(tmp_path: Path) -> None:
         [*VENTEROM, "serve"], capture_output=True, text=True, env=env, timeout=60, check=False
     )
     assert bad.returncode == 2 and "VENTEROM_PORT" in bad.stderr
+    env = {**os.environ, "VENTEROM_DATA_DIR": str(tmp_path), "VENTEROM_EVENT_LOOP": "trio"}
+    bad = subprocess.run(
+        [*VENTEROM, "serve"], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert bad.returncode == 2 and "VENTEROM_EVENT_LOOP" in bad.stderr
 
 
-async def test_demo_server_prints_a_working_login_and_invitation(tmp_path: Path) -> None:
-    """What `make run` does: the printed login and link work against the printed server."""
+@pytest.mark.parametrize("event_loop", ["uvloop", "asyncio"])
+async def test_demo_server_prints_a_working_login_and_invitation(
+    tmp_path: Path, event_loop: str
+) -> None:
+    """What `make run` does: the printed login and link work against the printed server,
+    on the default loop and on the standard library's."""
     port = free_port()
     env = {
         **os.environ,
         "VENTEROM_DATA_DIR": str(tmp_path),
         "VENTEROM_DEMO": "1",
         "VENTEROM_PORT": str(port),
+        "VENTEROM_EVENT_LOOP": event_loop,
     }
     process = await asyncio.create_subprocess_exec(
         *VENTEROM,
         "serve",
         env=env,
         stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         assert process.stdout is not None
@@ -139,7 +151,7 @@ async def test_demo_server_prints_a_working_login_and_invitation(tmp_path: Path)
         link = re.search(r"(http://\S+/join#(\S+))", banner)
         assert username and password and link, banner
         base = f"http://127.0.0.1:{port}"
-        async with aiohttp.ClientSession() as http:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
             await wait_until_up(base)
             login = {"username": username[1], "password": password[1]}
             async with http.post(f"{base}/api/login", json=login) as response:
@@ -148,6 +160,16 @@ async def test_demo_server_prints_a_working_login_and_invitation(tmp_path: Path)
             async with http.post(f"{base}/api/guest/session", json={"token": link[2]}) as response:
                 assert response.status == 200
                 assert (await response.json())["visit"]["state"] == "checking"
+            guest = socketio.AsyncClient(reconnection=False)
+            cookies = "; ".join(f"{c.key}={c.value}" for c in http.cookie_jar)
+            await guest.connect(
+                base, namespaces=["/guest"], transports=["websocket"], headers={"Cookie": cookies}
+            )
+            joined = await guest.call("join", JOIN_DETAILS, namespace="/guest")
+            assert joined["visit"]["state"] == "waiting", joined
+            await guest.disconnect()
     finally:
         process.terminate()
-        await process.wait()
+        _, logged = await process.communicate()
+    chosen = [json.loads(line) for line in logged.decode().splitlines() if "event loop" in line]
+    assert [entry["event_loop"] for entry in chosen] == [event_loop]
