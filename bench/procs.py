@@ -22,6 +22,8 @@ from typing import Any
 import aiohttp
 import redis
 
+from lobby.settings import Settings
+
 FORBIDDEN_PORT = 6379
 """Another service may live on Redis's default port: never start on it or talk to it."""
 START_TIMEOUT = 30.0
@@ -331,9 +333,10 @@ def versions() -> dict[str, str]:
     from importlib.metadata import version
 
     found = {"python": sys.version.split()[0]}
-    for package in ("aiohttp", "python-socketio", "python-engineio", "redis", "aiortc"):
+    for package in ("aiohttp", "python-socketio", "python-engineio", "redis", "aiortc", "uvloop"):
         with contextlib.suppress(Exception):
             found[package] = version(package)
+    found["event_loop"] = Settings.from_env().event_loop
     found.update(_source_revision())
     binary = shutil.which("redis-server") or "/usr/bin/redis-server"
     try:

@@ -3,7 +3,8 @@
 `lobby` runs the real `venterom serve` (lobby.cli, configured by VENTEROM_* variables) with
 three additions: an event-loop lag monitor at GET /_bench/lag, the counts of its Redis round
 trips at GET /_bench/redis_trips (bench.trips) and its admission timestamps at
-GET /_bench/stamps (bench.stamps). `noop` runs the baseline app.
+GET /_bench/stamps (bench.stamps). `noop` runs the baseline app, on the same event loop
+(VENTEROM_EVENT_LOOP).
 Both raise the open-file limit first. BENCH_EXPERIMENT (comma-separated names from
 bench.experiments) patches the lobby server to try a proposed fix; unset by default.
 """
@@ -20,6 +21,8 @@ from aiohttp import web
 from bench import experiments, lag, stamps, trips
 from bench.noop_app import create_noop_app
 from bench.procs import raise_nofile
+from lobby.eventloop import new_event_loop
+from lobby.settings import Settings
 
 EXPERIMENT_ENV = "BENCH_EXPERIMENT"
 
@@ -27,7 +30,6 @@ EXPERIMENT_ENV = "BENCH_EXPERIMENT"
 def _serve_lobby() -> int:
     import lobby.app
     from lobby import cli
-    from lobby.settings import Settings
 
     experiments.apply(n for n in os.environ.get(EXPERIMENT_ENV, "").split(",") if n)
     original = lobby.app.create_app
@@ -44,9 +46,11 @@ def _serve_lobby() -> int:
 
 
 def _serve_noop(port: int) -> int:
+    """The baseline runs on the lobby's event loop, so a ratio compares like with like."""
     app = create_noop_app()
     lag.install(app)
-    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+    loop = new_event_loop(Settings.from_env().event_loop)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None, loop=loop)
     return 0
 
 
