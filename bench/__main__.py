@@ -4,7 +4,6 @@ table for each, and write `<out>/<name>.json`."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import dataclasses
 import gc
@@ -23,7 +22,7 @@ from bench.clients import collector_off
 from bench.config import FULL, QUICK
 from bench.context import Context
 from bench.experiments import EXPERIMENTS
-from bench.procs import Cores, pin, raise_nofile, versions
+from bench.procs import Cores, pin, raise_nofile, run_harness, versions
 from bench.report import Result, render_table
 
 BENCHMARKS = ("admission", "capacity", "join_storm", "redis_cost", "two_instances", "echo")
@@ -43,7 +42,7 @@ def _run_one(name: str, ctx: Context) -> Result:
     started = time.monotonic()
     try:
         with _harness_collector_off():
-            result: Result = asyncio.run(runner(ctx))
+            result: Result = run_harness(runner(ctx))
     except Exception as exc:
         result = ctx.result(name, name)
         result.error = f"{type(exc).__name__}: {exc}"

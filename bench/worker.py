@@ -28,7 +28,7 @@ from bench.clients import (
     error_name,
     now,
 )
-from bench.procs import raise_nofile, rss_kib
+from bench.procs import raise_nofile, rss_kib, run_harness
 from bench.seed import load_tokens
 
 
@@ -106,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--hold", type=float, default=600.0)
     args = parser.parse_args(argv)
     raise_nofile()
-    asyncio.run(run(args))
+    run_harness(run(args))
     return 0
 
 
