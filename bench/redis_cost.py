@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import re
 import signal
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -245,8 +245,8 @@ class Side:
     failures: Counter[str] = field(default_factory=Counter)
     done: Counter[str] = field(default_factory=Counter)
     """Operations that succeeded, by phase."""
-    seconds: Counter[str] = field(default_factory=Counter)
-    cpu_s: Counter[str] = field(default_factory=Counter)
+    seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    cpu_s: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     trips: dict[str, Counter[str]] = field(default_factory=dict)
 
     async def arrive(self, ctx: Context, visits: list[Any]) -> None:

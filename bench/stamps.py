@@ -25,7 +25,7 @@ from aiohttp import web
 from engineio.async_drivers.aiohttp import WebSocket
 
 from bench.stats import summary
-from lobby.machine import Action
+from lobby.model import Action
 from lobby.service import LobbyService
 
 _STARTED: dict[str, float] = {}
@@ -93,5 +93,5 @@ def install(app: web.Application) -> None:
     LobbyService.clinician_act = _stamp_admissions(  # type: ignore[method-assign]
         LobbyService.clinician_act
     )
-    WebSocket.send = _stamp_in_call_frames(WebSocket.send)  # type: ignore[method-assign]
+    WebSocket.send = _stamp_in_call_frames(WebSocket.send)
     app.router.add_get("/_bench/stamps", _stamps)
