@@ -333,8 +333,8 @@ def _py_spy(pid: int, output: Path) -> subprocess.Popen[bytes]:
 
 def run_harness(main: Coroutine[Any, Any, T]) -> T:
     """Run a harness process's coroutine on uvloop. The harness plays thousands of clients
-    on one core; what it spends per message is added to every latency it measures (on the
-    standard loop, a third to a half of an admission's p99 at the memory store)."""
+    on one core, and what it spends per message is added to every latency it measures
+    (bench/README.md, item 30)."""
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         return runner.run(main)
 

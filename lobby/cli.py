@@ -121,13 +121,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     logs.configure(settings.log_level)
     loop = new_event_loop(settings.event_loop)
     try:
-        _run(create_app(settings), settings, loop)
+        _run_app(create_app(settings), settings, loop)
     finally:
         loop.close()
     return 0
 
 
-def _run(app: web.Application, settings: Settings, loop: asyncio.AbstractEventLoop) -> None:
+def _run_app(app: web.Application, settings: Settings, loop: asyncio.AbstractEventLoop) -> None:
     if settings.demo:
         directory = Directory(settings.database_path)
         try:

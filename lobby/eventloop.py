@@ -2,9 +2,9 @@
 request (`VENTEROM_EVENT_LOOP=asyncio`).
 
 uvloop runs the same asyncio code. It is here for the minute on the hour: with 2,000 guests
-arriving at once, a timer on the server ran 17 to 29 ms late at the p99 on the standard loop
-and 6 to 9 ms late on uvloop, and a `join` was acknowledged in half the time, for the same CPU
-(bench/README.md, item 28).
+arriving at once, a timer on the server ran 14 to 29 ms late at the p99 on the standard loop
+and 5 to 9 ms late on uvloop, and the p99 of a `join`'s acknowledgement was about a third
+lower, for the same CPU (bench/README.md, item 28).
 """
 
 from __future__ import annotations

@@ -11,5 +11,5 @@ def pytest_asyncio_loop_factories(
     config: pytest.Config, item: pytest.Item
 ) -> Mapping[str, LoopFactory]:
     """Every async test runs on uvloop, the loop `venterom serve` runs on
-    (lobby/eventloop.py); tests/lobby/test_cli.py runs the server on the standard one."""
+    (lobby/eventloop.py); tests/lobby/test_cli.py serves on each of the two."""
     return {"uvloop": uvloop.new_event_loop}
