@@ -81,10 +81,22 @@ def _summary(results: list[Result]) -> str:
     return render_table(["benchmark", "target", "value", "limit", ""], rows)
 
 
+def results_folder(out: Path | None, quick: bool) -> Path:
+    """Where results go: a quick run never replaces the full run's committed figures."""
+    if out is not None:
+        return out
+    return RESULTS / "quick" if quick else RESULTS
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, under two minutes")
-    parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the JSON results")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="folder for the JSON results (default bench/results, bench/results/quick with"
+        " --quick, so that a quick run never replaces the full run's figures)",
+    )
     parser.add_argument("--only", default="", help=f"comma-separated subset of {BENCHMARKS}")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder and logs")
     parser.add_argument(
@@ -107,6 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown benchmarks: {sorted(unknown)}")
     scale = QUICK if args.quick else FULL
+    out = results_folder(args.out, args.quick)
     if args.levels:
         levels = tuple(int(n) for n in args.levels.split(","))
         scale = dataclasses.replace(scale, capacity_levels=levels)
@@ -130,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"server CPUs {sorted(cores.server)}, load CPUs {sorted(cores.load)}", flush=True)
         for name in names:
             result = _run_one(name, ctx)
-            result.write(args.out)
+            result.write(out)
             results.append(result)
             print(result.render() + "\n", flush=True)
     finally:
@@ -139,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     print(_summary(results))
-    print(f"\nall benchmarks took {time.monotonic() - started:.0f} s; results in {args.out}")
+    print(f"\nall benchmarks took {time.monotonic() - started:.0f} s; results in {out}")
     return 1 if any(r.error for r in results) else 0
 
 
