@@ -245,6 +245,12 @@ async def run(ctx: Context) -> Result:
                 base["server_loop_lag"]["p99_ms"],
                 result.ratio[kind]["lag_p99"],
             ],
+            [
+                f"{kind}: server GC pauses over 5 ms; longest ms",
+                _gc_pauses(f["server_loop_lag"]["gc"]),
+                _gc_pauses(base["server_loop_lag"]["gc"]),
+                "",
+            ],
             [f"{kind}: /healthz p99 ms (proxy)", f["healthz_proxy"]["p99_ms"], "", ""],
             [f"{kind}: server CPU %", f["server_cpu_percent"], base["server_cpu_percent"], ""],
             [f"{kind}: harness CPU %", f["harness_cpu_percent"], base["harness_cpu_percent"], ""],
@@ -264,3 +270,8 @@ async def run(ctx: Context) -> Result:
             Target(f"{kind}: failures", f["failures"], "<=", 0),
         ]
     return result
+
+
+def _gc_pauses(gc: dict[str, Any]) -> str:
+    """How many collections alone broke the lag target, and the longest one."""
+    return f"{gc['over_5ms']}; {max(gc['max_ms'].values())}"
