@@ -14,13 +14,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 
 from aiohttp import web
 
 from bench import experiments, lag, stamps, trips
 from bench.noop_app import create_noop_app
 from bench.procs import raise_nofile
+from lobby import gctune
 from lobby.eventloop import new_event_loop
 from lobby.settings import Settings
 
@@ -46,12 +47,21 @@ def _serve_lobby() -> int:
 
 
 def _serve_noop(port: int) -> int:
-    """The baseline runs on the lobby's event loop, so a ratio compares like with like."""
+    """The baseline runs on the lobby's event loop and with its garbage-collector tuning, so
+    a ratio compares like with like."""
+    settings = Settings.from_env()
     app = create_noop_app()
     lag.install(app)
-    loop = new_event_loop(Settings.from_env().event_loop)
+    if settings.gc_tune:
+        app.cleanup_ctx.append(_gc_tuned)
+    loop = new_event_loop(settings.event_loop)
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None, loop=loop)
     return 0
+
+
+async def _gc_tuned(app: web.Application) -> AsyncIterator[None]:
+    async with gctune.tuned():
+        yield
 
 
 def main(argv: Sequence[str] | None = None) -> int:
