@@ -130,11 +130,10 @@ class LobbyService:
     async def open_link(self, token: str) -> GuestEntry:
         """Exchange an invitation token for a guest session (and open the visit)."""
         invitation = invites.verify(token, self.policy.secret, self.clock())
-        scheduled = self.directory.scheduled_visit(invitation.visit_id)
+        scheduled = self.upcoming.arrived(invitation.room_id, invitation.visit_id)
         room = self.directory.room(invitation.room_id)
-        if scheduled is None or room is None or scheduled.room_id != room.room_id:
+        if scheduled is None or room is None:
             raise InvalidToken("unknown invitation")
-        self.upcoming.arrived(room.room_id, invitation.visit_id)
         fresh = Visit(
             visit_id=invitation.visit_id,
             room_id=invitation.room_id,

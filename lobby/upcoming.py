@@ -45,8 +45,17 @@ class Upcoming:
         self._rooms[room_id] = (self._monotonic(), slots)
         return slots
 
-    def arrived(self, room_id: str, visit_id: str) -> None:
-        """A guest opened their link: read the room again if we did not know the visit."""
+    def arrived(self, room_id: str, visit_id: str) -> ScheduledVisit | None:
+        """A guest opened their link: their appointment in `room_id`, or None.
+
+        Appointments are never changed once made, so one this cache holds is the directory's
+        own and costs no read; one it does not hold is read, and the room is read again
+        next time."""
         cached = self._rooms.get(room_id)
-        if cached is not None and all(s.visit_id != visit_id for s in cached[1]):
+        if cached is not None:
+            for slot in cached[1]:
+                if slot.visit_id == visit_id:
+                    return slot
             del self._rooms[room_id]
+        scheduled = self._directory.scheduled_visit(visit_id)
+        return scheduled if scheduled is not None and scheduled.room_id == room_id else None

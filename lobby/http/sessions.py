@@ -34,7 +34,7 @@ async def open_guest_session(request: web.Request) -> web.Response:
     if not isinstance(token, str):
         raise InvalidPayload("token is missing")
     entry = await request.app[SERVICE].open_link(token)
-    response = web.json_response(await _guest_state(request, entry.visit))
+    response = web.json_response(await _guest_state(request, entry.visit, entry.room))
     _set_cookie(
         request, response, GUEST_COOKIE, entry.session_id, request.app[SETTINGS].guest_session_ttl
     )
@@ -86,11 +86,15 @@ async def me(request: web.Request) -> web.Response:
     return web.json_response(_me(request, record.subject))
 
 
-async def _guest_state(request: web.Request, visit: Visit) -> dict[str, Any]:
-    """The guest page's start: their visit, the room, and a notice if they are waiting (a
-    notice is sent to the queue; someone still testing devices has not joined it)."""
+async def _guest_state(
+    request: web.Request, visit: Visit, room: Room | None = None
+) -> dict[str, Any]:
+    """The guest page's start: their visit, the room (read unless given), and a notice if
+    they are waiting (a notice is sent to the queue; someone still testing devices has not
+    joined it)."""
     service = request.app[SERVICE]
-    room = service.directory.room(visit.room_id)
+    if room is None:
+        room = service.directory.room(visit.room_id)
     waiting = visit.state is VisitState.WAITING
     notice = await service.current_notice(visit.room_id) if waiting else None
     return {

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lobby.directory import Directory
+from lobby.directory import Directory, ScheduledVisit
 from lobby.model import Role
 from lobby.upcoming import LOOKAHEAD, Upcoming
 
@@ -54,9 +54,9 @@ def test_new_appointments_show_after_the_cache_time_or_when_the_guest_arrives(
     elsewhere = directory.schedule_visit(other.room_id, Role.PATIENT, now + 30, now + 930)
     assert ids(upcoming, room.room_id) == [first.visit_id], "read again only after the ttl"
 
-    upcoming.arrived(room.room_id, first.visit_id)
+    assert upcoming.arrived(room.room_id, first.visit_id) == first
     assert ids(upcoming, room.room_id) == [first.visit_id], "a known arrival changes nothing"
-    upcoming.arrived(room.room_id, second.visit_id)
+    assert upcoming.arrived(room.room_id, second.visit_id) == second
     assert ids(upcoming, room.room_id) == [first.visit_id, second.visit_id]
 
     third = directory.schedule_visit(room.room_id, Role.PATIENT, now + 180, now + 1080)
@@ -68,3 +68,35 @@ def test_new_appointments_show_after_the_cache_time_or_when_the_guest_arrives(
     fresh = [s.visit_id for s in upcoming.of(room.room_id, fresh=True)]
     assert fresh[-1] == fourth.visit_id, "a clinician asking for the lobby reads afresh"
     assert far.visit_id not in ids(upcoming, room.room_id)
+
+
+def test_an_arrival_finds_its_appointment_without_a_read_when_the_room_is_cached(
+    directory: Directory,
+) -> None:
+    doctor = directory.add_clinician("doctor", "hash", "Dr. Lege")
+    room = directory.create_room("Room", [doctor.clinician_id])
+    other = directory.create_room("Other", [doctor.clinician_id])
+    now = time.time()
+    soon = directory.schedule_visit(room.room_id, Role.PATIENT, now + 60, now + 960)
+    tomorrow = directory.schedule_visit(
+        room.room_id, Role.PATIENT, now + LOOKAHEAD + 60, now + LOOKAHEAD + 900
+    )
+    reads: list[str] = []
+    read = directory.scheduled_visit
+
+    def counted(visit_id: str) -> ScheduledVisit | None:
+        reads.append(visit_id)
+        return read(visit_id)
+
+    directory.scheduled_visit = counted  # type: ignore[method-assign]
+    upcoming = Upcoming(directory, time.time)
+
+    assert upcoming.arrived(room.room_id, soon.visit_id) == soon
+    assert reads == [soon.visit_id], "nothing cached yet: read it"
+    upcoming.of(room.room_id)
+    assert upcoming.arrived(room.room_id, soon.visit_id) == soon
+    assert reads == [soon.visit_id], "the cached room holds it"
+
+    assert upcoming.arrived(room.room_id, tomorrow.visit_id) == tomorrow, "outside the window"
+    assert upcoming.arrived(other.room_id, soon.visit_id) is None, "not this room's"
+    assert upcoming.arrived(room.room_id, "v-unknown") is None
