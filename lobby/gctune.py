@@ -4,10 +4,7 @@ A full (generation 2) collection walks every tracked object: with 2,000 waiting 
 stopped the event loop for about 0.5 s, with 10,000 for 2.5 s (bench/README.md, "Why targets
 are missed", item 1). While tuned, whatever survived start-up and each full collection is
 moved to the permanent generation (`gc.freeze()`), so the next full collection scans only
-newer objects. Young collections run every 2,500 allocations instead of 700, and a middle
-collection every 100,000, as when young ones ran every 10,000: a pause grows with what its
-generation holds, and 10,000 young objects stopped the loop for 5-13 ms in a join storm on
-the 2-core machine, 2,500 for 1-3 ms (bench/README.md, item 31).
+newer objects, and young collections run every 10,000 allocations instead of 700.
 
 Cyclic garbage among frozen objects is never collected, so every `unfreeze_every` seconds
 (hourly) everything is unfrozen and collected once; the hook freezes the survivors again.
@@ -29,9 +26,8 @@ from typing import Any
 
 log = logging.getLogger("venterom.gc")
 
-THRESHOLDS = (2_500, 40, 10)
-"""Young collections every 2,500 net allocations, a middle one every 40 young ones, and
-full ones considered every 10 middle ones (and only after enough growth, as CPython does)."""
+THRESHOLDS = (10_000, 10, 10)
+"""Young collections every 10,000 net allocations; older ones as CPython does (10, 10)."""
 UNFREEZE_EVERY = 3600.0
 """Seconds between collections of everything (frozen cyclic garbage included)."""
 
