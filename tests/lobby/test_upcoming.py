@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from lobby.directory import Directory, ScheduledVisit
+from lobby.directory import Directory, Room, ScheduledVisit
 from lobby.model import Role
 from lobby.upcoming import LOOKAHEAD, Upcoming
 
@@ -35,17 +36,34 @@ def ids(upcoming: Upcoming, room_id: str) -> list[str]:
     return [s.visit_id for s in upcoming.of(room_id)]
 
 
-def test_new_appointments_show_after_the_cache_time_or_when_the_guest_arrives(
-    directory: Directory,
-) -> None:
+@dataclass
+class Clinic:
+    """Two rooms; the first has an appointment soon and one beyond the window."""
+
+    room: Room
+    other: Room
+    soon: ScheduledVisit
+    far: ScheduledVisit
+    now: float
+
+
+@pytest.fixture
+def clinic(directory: Directory) -> Clinic:
     doctor = directory.add_clinician("doctor", "hash", "Dr. Lege")
     room = directory.create_room("Room", [doctor.clinician_id])
     other = directory.create_room("Other", [doctor.clinician_id])
     now = time.time()
-    first = directory.schedule_visit(room.room_id, Role.PATIENT, now + 60, now + 960)
+    soon = directory.schedule_visit(room.room_id, Role.PATIENT, now + 60, now + 960)
     far = directory.schedule_visit(
         room.room_id, Role.PATIENT, now + LOOKAHEAD + 60, now + LOOKAHEAD + 900
     )
+    return Clinic(room, other, soon, far, now)
+
+
+def test_new_appointments_show_after_the_cache_time_or_when_the_guest_arrives(
+    directory: Directory, clinic: Clinic
+) -> None:
+    room, other, first, far, now = clinic.room, clinic.other, clinic.soon, clinic.far, clinic.now
     ticks = Ticks()
     upcoming = Upcoming(directory, time.time, ttl=5.0, monotonic=ticks)
 
@@ -71,16 +89,9 @@ def test_new_appointments_show_after_the_cache_time_or_when_the_guest_arrives(
 
 
 def test_an_arrival_finds_its_appointment_without_a_read_when_the_room_is_cached(
-    directory: Directory,
+    directory: Directory, clinic: Clinic
 ) -> None:
-    doctor = directory.add_clinician("doctor", "hash", "Dr. Lege")
-    room = directory.create_room("Room", [doctor.clinician_id])
-    other = directory.create_room("Other", [doctor.clinician_id])
-    now = time.time()
-    soon = directory.schedule_visit(room.room_id, Role.PATIENT, now + 60, now + 960)
-    tomorrow = directory.schedule_visit(
-        room.room_id, Role.PATIENT, now + LOOKAHEAD + 60, now + LOOKAHEAD + 900
-    )
+    room, other, soon, tomorrow = clinic.room, clinic.other, clinic.soon, clinic.far
     reads: list[str] = []
     read = directory.scheduled_visit
 
