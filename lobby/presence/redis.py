@@ -447,6 +447,11 @@ Seen = dict[str, tuple[str, Visit]]
 """A room's live visits as this store last read them: id -> (its mark, the visit)."""
 
 
+def _marks(seen: Seen) -> str:
+    """What a snapshot script is told the caller knows: id -> mark, as JSON."""
+    return json.dumps({visit_id: mark for visit_id, (mark, _) in seen.items()})
+
+
 class _SeenRooms:
     """The live visits of each room as of this store's last snapshot of it. A snapshot
     names them to the script, which sends back only the id of each one unchanged since: a
@@ -458,9 +463,6 @@ class _SeenRooms:
 
     def of(self, room_id: str) -> Seen:
         return self._rooms.get(room_id, {})
-
-    def marks(self, seen: Seen) -> str:
-        return json.dumps({visit_id: mark for visit_id, (mark, _) in seen.items()})
 
     def remember(self, room_id: str, live: list[tuple[str, Visit]]) -> None:
         if live:
@@ -593,7 +595,7 @@ class RedisPresenceStore:
                 json.dumps(room.visit_ids if room is not None else ()),
                 session_json,
                 session_ttl,
-                self._seen.marks(seen),
+                _marks(seen),
                 *(item for message in announce for item in message),
             ],
         )
@@ -614,7 +616,7 @@ class RedisPresenceStore:
                 call_key(self.prefix, query.room_id),
                 room_sequence_key(self.prefix, query.room_id),
             ],
-            [visit_key(self.prefix, ""), json.dumps(query.visit_ids), self._seen.marks(seen)],
+            [visit_key(self.prefix, ""), json.dumps(query.visit_ids), _marks(seen)],
         )
         return _snapshot(query.room_id, int(sequence), raw, self._decoded, seen, self._seen)
 
