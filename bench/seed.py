@@ -86,14 +86,14 @@ def seed(
             username = f"clinician{index // rooms_each:03d}"
             if username not in clinicians:
                 clinicians[username] = []
-                owner = directory.add_clinician(
+                owner = directory.accounts.add(
                     username, _password_hash(), username.title()
-                ).clinician_id
-            room = directory.create_room(f"Room {index:03d}", [owner], clinic_name="Clinic")
+                ).account_id
+            room = directory.rooms.create(f"Room {index:03d}", [owner], clinic_name="Clinic")
             clinicians[username].append(room.room_id)
             room_ids.append(room.room_id)
-        bystander = directory.add_clinician(BYSTANDER, _password_hash(), "Bystander").clinician_id
-        clinicians[BYSTANDER] = [directory.create_room("Bystander", [bystander]).room_id]
+        bystander = directory.accounts.add(BYSTANDER, _password_hash(), "Bystander").account_id
+        clinicians[BYSTANDER] = [directory.rooms.create("Bystander", [bystander]).room_id]
         start = time.time()
         by_room: dict[str, list[SeededVisit]] = {room_id: [] for room_id in room_ids}
         for index, room_id in enumerate(room_ids):

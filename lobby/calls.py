@@ -97,7 +97,7 @@ class CallService:
         others = [m for m in roster.members if m.peer_id != clinician_id]
         if len(others) >= policy.MAX_DEVICES:
             raise CallFull(f"a call holds at most {policy.MAX_DEVICES} devices")
-        clinician = self.lobby.directory.clinician(clinician_id)
+        clinician = self.lobby.directory.accounts.get(clinician_id)
         name = clinician.display_name if clinician else ""
         await self.store.put_call_member(
             room_id, CallMember(clinician_id, name, self.lobby.clock())

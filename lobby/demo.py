@@ -25,18 +25,18 @@ class DemoLogin:
 
 def seed(directory: Directory, settings: Settings, secret: str) -> DemoLogin:
     password = new_secret(9)
-    clinician = directory.clinician_by_username(DEMO_USERNAME)
+    clinician = directory.accounts.by_username(DEMO_USERNAME)
     if clinician is None:
-        clinician = directory.add_clinician(DEMO_USERNAME, hash_password(password), "Demo Lege")
+        clinician = directory.accounts.add(DEMO_USERNAME, hash_password(password), "Demo Lege")
     else:
-        directory.set_password(clinician.clinician_id, hash_password(password))
-    rooms = directory.rooms_of(clinician.clinician_id)
+        directory.accounts.set_password(clinician.account_id, hash_password(password))
+    rooms = directory.rooms.of(clinician.account_id)
     room = (
         rooms[0]
         if rooms
-        else directory.create_room(
+        else directory.rooms.create(
             DEMO_ROOM,
-            [clinician.clinician_id],
+            [clinician.account_id],
             clinic_name="Demo DPS, poliklinikken",
             clinic_phone="+47 51 00 00 00",
             support_phone="+47 51 00 00 01",

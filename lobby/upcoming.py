@@ -41,21 +41,27 @@ class Upcoming:
         if not fresh and cached is not None and self._monotonic() - cached[0] < self._ttl:
             return cached[1]
         now = self._clock()
-        slots = self._directory.scheduled_between(room_id, now - LOOKBACK, now + LOOKAHEAD)
+        slots = self._directory.schedule.between(room_id, now - LOOKBACK, now + LOOKAHEAD)
         self._rooms[room_id] = (self._monotonic(), slots)
         return slots
 
     def arrived(self, room_id: str, visit_id: str) -> ScheduledVisit | None:
         """A guest opened their link: their appointment in `room_id`, or None.
 
-        Appointments are never changed once made, so one this cache holds is the directory's
-        own and costs no read; one it does not hold is read, and the room is read again
-        next time."""
+        An appointment's time never changes once made, so one this cache holds costs no
+        read; one it does not hold is read (a revoked one too, for the caller to refuse),
+        and the room is read again next time. A revocation made on another instance since
+        the cache was filled is caught by the ended visit it stores (see
+        `LobbyService.end_revoked`)."""
         cached = self._rooms.get(room_id)
         if cached is not None:
             for slot in cached[1]:
                 if slot.visit_id == visit_id:
                     return slot
             del self._rooms[room_id]
-        scheduled = self._directory.scheduled_visit(visit_id)
+        scheduled = self._directory.schedule.get(visit_id)
         return scheduled if scheduled is not None and scheduled.room_id == room_id else None
+
+    def forget(self, room_id: str) -> None:
+        """The room's appointments changed here: read them afresh next time."""
+        self._rooms.pop(room_id, None)

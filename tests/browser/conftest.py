@@ -203,7 +203,7 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
     harness = Harness(tmp_path)
     server = await start_server(harness, grace_period=20.0)
     doctor = harness.clinician("doctor")
-    room = harness.directory.create_room(
+    room = harness.directory.rooms.create(
         "Poliklinikk for voksne",
         [doctor],
         clinic_name="Jæren DPS",

@@ -147,7 +147,7 @@ async def test_bad_invitation_tokens_are_refused_plainly(harness: Harness) -> No
     other_room = harness.room(harness.clinician("other"))
     good = harness.invite(room)
     body, mac = good.split(".")
-    scheduled = harness.directory.schedule_visit(
+    scheduled = harness.directory.schedule.add(
         other_room, Role.PATIENT, time.time(), time.time() + 600
     )
     mismatched = invites.sign(

@@ -49,12 +49,12 @@ class Clinic:
 
 @pytest.fixture
 def clinic(directory: Directory) -> Clinic:
-    doctor = directory.add_clinician("doctor", "hash", "Dr. Lege")
-    room = directory.create_room("Room", [doctor.clinician_id])
-    other = directory.create_room("Other", [doctor.clinician_id])
+    doctor = directory.accounts.add("doctor", "hash", "Dr. Lege")
+    room = directory.rooms.create("Room", [doctor.account_id])
+    other = directory.rooms.create("Other", [doctor.account_id])
     now = time.time()
-    soon = directory.schedule_visit(room.room_id, Role.PATIENT, now + 60, now + 960)
-    far = directory.schedule_visit(
+    soon = directory.schedule.add(room.room_id, Role.PATIENT, now + 60, now + 960)
+    far = directory.schedule.add(
         room.room_id, Role.PATIENT, now + LOOKAHEAD + 60, now + LOOKAHEAD + 900
     )
     return Clinic(room, other, soon, far, now)
@@ -68,8 +68,8 @@ def test_new_appointments_show_after_the_cache_time_or_when_the_guest_arrives(
     upcoming = Upcoming(directory, time.time, ttl=5.0, monotonic=ticks)
 
     assert ids(upcoming, room.room_id) == [first.visit_id], "only the window around now"
-    second = directory.schedule_visit(room.room_id, Role.PATIENT, now + 120, now + 1020)
-    elsewhere = directory.schedule_visit(other.room_id, Role.PATIENT, now + 30, now + 930)
+    second = directory.schedule.add(room.room_id, Role.PATIENT, now + 120, now + 1020)
+    elsewhere = directory.schedule.add(other.room_id, Role.PATIENT, now + 30, now + 930)
     assert ids(upcoming, room.room_id) == [first.visit_id], "read again only after the ttl"
 
     assert upcoming.arrived(room.room_id, first.visit_id) == first
@@ -77,11 +77,11 @@ def test_new_appointments_show_after_the_cache_time_or_when_the_guest_arrives(
     assert upcoming.arrived(room.room_id, second.visit_id) == second
     assert ids(upcoming, room.room_id) == [first.visit_id, second.visit_id]
 
-    third = directory.schedule_visit(room.room_id, Role.PATIENT, now + 180, now + 1080)
+    third = directory.schedule.add(room.room_id, Role.PATIENT, now + 180, now + 1080)
     ticks.now += 5.0
     assert ids(upcoming, room.room_id) == [first.visit_id, second.visit_id, third.visit_id]
     assert ids(upcoming, other.room_id) == [elsewhere.visit_id]
-    fourth = directory.schedule_visit(room.room_id, Role.PATIENT, now + 240, now + 1140)
+    fourth = directory.schedule.add(room.room_id, Role.PATIENT, now + 240, now + 1140)
     assert fourth.visit_id not in ids(upcoming, room.room_id)
     fresh = [s.visit_id for s in upcoming.of(room.room_id, fresh=True)]
     assert fresh[-1] == fourth.visit_id, "a clinician asking for the lobby reads afresh"
@@ -93,13 +93,13 @@ def test_an_arrival_finds_its_appointment_without_a_read_when_the_room_is_cached
 ) -> None:
     room, other, soon, tomorrow = clinic.room, clinic.other, clinic.soon, clinic.far
     reads: list[str] = []
-    read = directory.scheduled_visit
+    read = directory.schedule.get
 
     def counted(visit_id: str) -> ScheduledVisit | None:
         reads.append(visit_id)
         return read(visit_id)
 
-    directory.scheduled_visit = counted  # type: ignore[method-assign]
+    directory.schedule.get = counted  # type: ignore[method-assign]
     upcoming = Upcoming(directory, time.time)
 
     assert upcoming.arrived(room.room_id, soon.visit_id) == soon

@@ -1,0 +1,40 @@
+"""What the command line's commands share: the directory, the audit stream, passwords."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from lobby.audit import Audit
+from lobby.directory import Directory
+from lobby.secret import server_secret
+from lobby.settings import Settings
+
+ACTOR = "cli"
+"""Who the audit stream says acted: a person at the server's terminal."""
+
+
+@contextmanager
+def directory(settings: Settings) -> Iterator[Directory]:
+    opened = Directory(settings.database_path)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@contextmanager
+def audit(settings: Settings) -> Iterator[Audit]:
+    stream = Audit.to(settings.audit_path, server_secret(settings), "cli")
+    try:
+        yield stream
+    finally:
+        stream.close()
+
+
+def read_password(from_stdin: bool, prompt: str = "Password: ") -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return getpass.getpass(prompt)

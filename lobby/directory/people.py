@@ -1,0 +1,113 @@
+"""Staff accounts: clinicians and operations staff, their passwords and whether they may log in."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
+
+from lobby.accounts import new_id
+from lobby.directory.db import Database
+from lobby.directory.records import Account, AccountRole, DirectoryError
+
+MAX_USERNAME = 64
+
+
+class Accounts:
+    def __init__(self, db: Database, clock: Callable[[], float] = time.time) -> None:
+        self._db = db
+        self._clock = clock
+
+    def add(
+        self,
+        username: str,
+        password_hash: str,
+        display_name: str,
+        role: AccountRole = AccountRole.CLINICIAN,
+    ) -> Account:
+        username = normalise_username(username)
+        if not username or len(username) > MAX_USERNAME:
+            raise DirectoryError(f"username must have 1 to {MAX_USERNAME} characters")
+        account = Account(
+            new_id("c"), username, display_name.strip() or username, password_hash, role
+        )
+        try:
+            with self._db.transaction() as db:
+                db.execute(
+                    "INSERT INTO clinicians (id, username, password_hash, display_name, created,"
+                    " role) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        account.account_id,
+                        username,
+                        password_hash,
+                        account.display_name,
+                        self._clock(),
+                        role.value,
+                    ),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise DirectoryError(f"username {username!r} is taken") from exc
+        return account
+
+    def get(self, account_id: str) -> Account | None:
+        row = self._db.one("SELECT * FROM clinicians WHERE id = ?", (account_id,))
+        return account_from_row(row) if row else None
+
+    def by_username(self, username: str) -> Account | None:
+        row = self._db.one(
+            "SELECT * FROM clinicians WHERE username = ?", (normalise_username(username),)
+        )
+        return account_from_row(row) if row else None
+
+    def many(self, account_ids: Iterable[str]) -> dict[str, Account]:
+        ids = sorted(set(account_ids))
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._db.all(f"SELECT * FROM clinicians WHERE id IN ({marks})", tuple(ids))  # noqa: S608
+        return {row["id"]: account_from_row(row) for row in rows}
+
+    def all(self) -> list[Account]:
+        return [
+            account_from_row(r) for r in self._db.all("SELECT * FROM clinicians ORDER BY username")
+        ]
+
+    def set_password(self, account_id: str, password_hash: str) -> None:
+        """A new password; sessions opened with the old one end."""
+        self._update(
+            account_id,
+            "password_hash = ?, sessions_after = ?",
+            (password_hash, self._clock()),
+        )
+
+    def set_disabled(self, account_id: str, disabled: bool) -> None:
+        """Disabling ends the account's sessions; enabling lets it log in again."""
+        if disabled:
+            self._update(account_id, "disabled = 1, sessions_after = ?", (self._clock(),))
+        else:
+            self._update(account_id, "disabled = 0", ())
+
+    def _update(self, account_id: str, assignments: str, params: tuple[object, ...]) -> None:
+        with self._db.transaction() as db:
+            cursor = db.execute(
+                f"UPDATE clinicians SET {assignments} WHERE id = ?",  # noqa: S608
+                (*params, account_id),
+            )
+        if cursor.rowcount == 0:
+            raise DirectoryError("no such account")
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def account_from_row(row: sqlite3.Row) -> Account:
+    return Account(
+        account_id=row["id"],
+        username=row["username"],
+        display_name=row["display_name"],
+        password_hash=row["password_hash"],
+        role=AccountRole(row["role"]),
+        disabled=bool(row["disabled"]),
+        sessions_after=row["sessions_after"],
+    )
