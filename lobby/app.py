@@ -13,6 +13,10 @@ import socketio
 from aiohttp import web
 
 from lobby import gctune, logs
+from lobby.api import PREFIX as API_PREFIX
+from lobby.api import create_api
+from lobby.appointments import Appointments
+from lobby.audit import Audit
 from lobby.calls import CallService, IcePolicy
 from lobby.directory import Directory
 from lobby.feed import RoomFeed
@@ -20,7 +24,20 @@ from lobby.http import ops, ops_api, pages, sessions
 from lobby.http.errors import lobby_errors
 from lobby.http.headers import security_headers
 from lobby.keeper import PresenceKeeper
-from lobby.keys import CALLS, CONNECTIONS, DIRECTORY, ECHO, FEED, SERVICE, SETTINGS, SIO, STORE
+from lobby.keys import (
+    APPOINTMENTS,
+    CALLS,
+    CONNECTIONS,
+    DIRECTORY,
+    ECHO,
+    FEED,
+    MAILER,
+    SERVICE,
+    SETTINGS,
+    SIO,
+    STORE,
+)
+from lobby.mail.mailer import Mailer
 from lobby.managers import IndexedManager
 from lobby.packets import TextPacket
 from lobby.presence.memory import MemoryPresenceStore
@@ -34,6 +51,7 @@ from lobby.realtime import (
     SocketPublisher,
 )
 from lobby.realtime.engine import LeanAsyncServer
+from lobby.realtime.staff import close_void_sessions
 from lobby.secret import server_secret
 from lobby.service import LobbyService, Policy
 from lobby.settings import Settings
@@ -66,13 +84,18 @@ def create_app(settings: Settings) -> web.Application:
         await broadcaster.flush(room_id, call_changed, snapshot)  # bound below
 
     app[FEED] = feed = RoomFeed(flush, settings.lobby_batch_delay)
+    secret = server_secret(settings)
     policy = Policy(
-        secret=server_secret(settings),
+        secret=secret,
         guest_session_ttl=settings.guest_session_ttl,
         clinician_session_ttl=settings.clinician_session_ttl,
         grace_period=settings.grace_period,
     )
-    app[SERVICE] = service = LobbyService(store, directory, SocketPublisher(sio, feed), policy)
+    audit = Audit.to(settings.audit_path, secret, ops_api.instance_name(settings))
+    publisher = SocketPublisher(sio, feed)
+    app[SERVICE] = service = LobbyService(store, directory, publisher, policy, audit)
+    app[MAILER] = mailer = Mailer(directory, settings, secret)
+    app[APPOINTMENTS] = Appointments(directory, service, settings, secret, mailer, audit)
     ice = IcePolicy(settings.stun_urls, settings.turn_urls, settings.turn_secret)
     app[CALLS] = calls = CallService(service, ice, settings.heartbeat_timeout)
     broadcaster = RoomBroadcaster(sio, service, calls)
@@ -84,8 +107,10 @@ def create_app(settings: Settings) -> web.Application:
     app.add_routes(sessions.routes)
     app.add_routes(ops.routes)
     app.add_routes(ops_api.routes)
+    app.add_subapp(API_PREFIX, create_api())
     pages.setup(app)
     app.cleanup_ctx.append(_resources)
+    app.cleanup_ctx.append(_mail)
     app.cleanup_ctx.append(_sweeper)
     app.cleanup_ctx.append(_gc_tuning)
     app.on_shutdown.append(_disconnect_clients)
@@ -117,6 +142,15 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         await _bounded("pub/sub", manager.close())
     await _bounded("store", app[STORE].close())
     app[DIRECTORY].close()
+    app[SERVICE].audit.close()
+
+
+async def _mail(app: web.Application) -> AsyncIterator[None]:
+    """The outbox worker: e-mails invitations and retries them (if SMTP is configured)."""
+    mailer = app[MAILER]
+    mailer.start()
+    yield
+    await _bounded("mail", mailer.close())
 
 
 async def _gc_tuning(app: web.Application) -> AsyncIterator[None]:
@@ -177,11 +211,16 @@ async def _sweep_until(app: web.Application, stop: asyncio.Event) -> None:
                 stats = await ops_api.instance_stats(app)
                 await app[STORE].put_instance(str(stats["instance_id"]), stats, ttl)
                 await keeper.beat()
+                app[DIRECTORY].schedule.forget_expired_recipients()
             await service.mark_stale(service.clock() - settings.heartbeat_timeout)
             for room_id, member in connections.call_members():
                 await calls.clinician_seen(room_id, member, reconnecting=False)
         except Exception:
             log.exception("sweep failed")
+        try:
+            await close_void_sessions(app[SIO], connections, app[DIRECTORY], service.audit)
+        except Exception:
+            log.exception("closing void staff sessions failed")
 
 
 async def _disconnect_clients(app: web.Application) -> None:

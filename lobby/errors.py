@@ -61,12 +61,48 @@ class TokenNotYetValid(LobbyError):
 
 
 class Conflict(LobbyError):
-    """A concurrent change won; the caller's action was not applied."""
+    """A concurrent change won, or the resource's state refuses the change (`code` says
+    which: `room_closed`, `room_busy`, …); the caller's action was not applied."""
 
     code = "conflict"
+
+    def __init__(self, message: str = "", code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
 
 
 class RateLimited(LobbyError):
     """Too many requests from this connection."""
 
     code = "rate_limited"
+
+
+class InvitationRevoked(LobbyError):
+    """The clinic cancelled this invitation; its link no longer works."""
+
+    code = "invitation_revoked"
+
+
+class RoomClosed(LobbyError):
+    """The room is closed: its invitation links are refused."""
+
+    code = "room_closed"
+
+
+class InsufficientScope(LobbyError):
+    """The API key (or account) may not do this: it lacks the scope."""
+
+    code = "insufficient_scope"
+
+
+class Unprocessable(LobbyError):
+    """Well-formed, but it cannot be done (an unknown owner, a time in the past, …);
+    `code` says which."""
+
+    code = "unprocessable"
+
+    def __init__(self, message: str = "", code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code

@@ -5,9 +5,11 @@ from __future__ import annotations
 import socketio
 from aiohttp import web
 
+from lobby.appointments import Appointments
 from lobby.calls import CallService
 from lobby.directory import Directory
 from lobby.feed import RoomFeed
+from lobby.mail.mailer import Mailer
 from lobby.presence.store import PresenceStore
 from lobby.realtime import LocalConnections
 from lobby.service import LobbyService
@@ -23,3 +25,5 @@ FEED = web.AppKey("feed", RoomFeed)
 ECHO = web.AppKey("echo", EchoService)
 CONNECTIONS = web.AppKey("connections", LocalConnections)
 SIO = web.AppKey("sio", socketio.AsyncServer)
+APPOINTMENTS = web.AppKey("appointments", Appointments)
+MAILER = web.AppKey("mailer", Mailer)

@@ -60,6 +60,8 @@ RULES: dict[Action, Rule] = {
     Action.RECONNECT: Rule(Actor.GUEST, LIVE_STATES, needs_reconnecting=True),
     Action.EXPIRE: Rule(Actor.SYSTEM, _ANY_OPEN, S.ENDED, EndReason.EXPIRED),
     Action.CHECK_IDENTITY: Rule(Actor.CLINICIAN, LIVE_STATES),
+    # Also over a reopenable end, so the guest who left cannot open the link again.
+    Action.REVOKE: Rule(Actor.SYSTEM, _ANY_OPEN | {S.ENDED}, S.ENDED, EndReason.REVOKED),
 }
 
 

@@ -90,3 +90,10 @@ class Metrics:
         for name, value in sorted(gauges.items()):
             lines += [f"# TYPE venterom_{name} gauge", f"venterom_{name} {value:g}"]
         return "\n".join(lines) + "\n"
+
+
+def outcome_lines(name: str, help_text: str, counts: dict[str, int]) -> str:
+    """A counter family with one `outcome` label (e.g. invitation e-mails)."""
+    lines = [f"# HELP venterom_{name} {help_text}", f"# TYPE venterom_{name} counter"]
+    lines += [f'venterom_{name}{{outcome="{o}"}} {c}' for o, c in sorted(counts.items())]
+    return "\n".join(lines) + "\n"

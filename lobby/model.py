@@ -25,6 +25,8 @@ class EndReason(enum.Enum):
     EXPIRED = "expired"
     REMOVED = "removed"
     COMPLETED = "completed"
+    REVOKED = "revoked"
+    """The clinic cancelled the invitation (API or dashboard)."""
 
 
 class Role(enum.Enum):
@@ -59,6 +61,7 @@ class Action(enum.Enum):
     RECONNECT = "reconnect"
     EXPIRE = "expire"
     CHECK_IDENTITY = "check_identity"
+    REVOKE = "revoke"
 
 
 class DenyReason(enum.Enum):

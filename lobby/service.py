@@ -22,13 +22,16 @@ from typing import Protocol
 
 from lobby import invites, machine
 from lobby.accounts import dummy_verify, new_secret, verify_password
-from lobby.directory import Directory, Room
+from lobby.audit import Audit
+from lobby.directory import Account, Directory, Room
 from lobby.errors import (
     Conflict,
     InvalidToken,
     InvalidTransition,
+    InvitationRevoked,
     LobbyError,
     NotFound,
+    RoomClosed,
     Unauthenticated,
 )
 from lobby.metrics import Metrics
@@ -36,7 +39,9 @@ from lobby.model import (
     Action,
     Actor,
     DenyReason,
+    EndReason,
     Joining,
+    Role,
     Visit,
     VisitState,
 )
@@ -82,6 +87,10 @@ class Publisher(Protocol):
 
     async def call_changed(self, room_id: str) -> None: ...
 
+    def schedule_changed(self, room_id: str) -> None:
+        """The room's appointments changed (a visit scheduled or revoked)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class GuestEntry:
@@ -105,6 +114,18 @@ class Policy:
 
 Authorize = Callable[[Visit], None]
 
+AUDITED = frozenset(
+    {
+        Action.ADMIT,
+        Action.DENY,
+        Action.SEND_BACK,
+        Action.REMOVE,
+        Action.MOVE_TO_PHONE,
+        Action.END,
+    }
+)
+"""Clinician actions that decide who is let in or put out: each goes to the audit stream."""
+
 
 class LobbyService:
     def __init__(
@@ -113,12 +134,14 @@ class LobbyService:
         directory: Directory,
         publisher: Publisher,
         policy: Policy,
+        audit: Audit,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
         self.directory = directory
         self.publisher = publisher
         self.policy = policy
+        self.audit = audit
         self.clock = clock
         self.metrics = Metrics()
         self.throttle = LoginThrottle()
@@ -131,9 +154,13 @@ class LobbyService:
         """Exchange an invitation token for a guest session (and open the visit)."""
         invitation = invites.verify(token, self.policy.secret, self.clock())
         scheduled = self.upcoming.arrived(invitation.room_id, invitation.visit_id)
-        room = self.directory.room(invitation.room_id)
+        room = self.directory.rooms.get(invitation.room_id)
         if scheduled is None or room is None:
             raise InvalidToken("unknown invitation")
+        if scheduled.revoked:
+            raise InvitationRevoked("this invitation has been cancelled")
+        if room.closed:
+            raise RoomClosed("this waiting room is closed")
         fresh = Visit(
             visit_id=invitation.visit_id,
             room_id=invitation.room_id,
@@ -141,43 +168,54 @@ class LobbyService:
             appointment_start=scheduled.start,
             appointment_end=scheduled.end,
         )
+        now = self.clock()
         record = SessionRecord(
-            "guest", fresh.visit_id, room.room_id, self.clock() + self.policy.guest_session_ttl
+            "guest", fresh.visit_id, room.room_id, now + self.policy.guest_session_ttl, now
         )
         session_id = new_secret()
         visit = await self._open(fresh, (session_id, record))
         return GuestEntry(session_id, record, visit, room)
 
-    async def login(self, username: str, password: str) -> tuple[str, SessionRecord]:
+    async def login(self, username: str, password: str) -> tuple[str, SessionRecord, Account]:
+        """A new staff session; a wrong password, an unknown or disabled account all get
+        the same answer in the same time."""
         self.throttle.check(username)
         # argon2id takes tens of milliseconds of CPU: keep it off the event loop.
         loop = asyncio.get_running_loop()
         try:
-            clinician_id = await loop.run_in_executor(
-                None, self._check_password, username, password
-            )
+            account = await loop.run_in_executor(None, self._check_password, username, password)
         except Unauthenticated:
             self.throttle.missed(username)
             raise
         self.throttle.succeeded(username)
+        now = self.clock()
         record = SessionRecord(
-            "clinician", clinician_id, "", self.clock() + self.policy.clinician_session_ttl
+            "clinician", account.account_id, "", now + self.policy.clinician_session_ttl, now
         )
         session_id = new_secret()
         await self.store.put_session(session_id, record)
-        return session_id, record
+        return session_id, record, account
 
-    def _check_password(self, username: str, password: str) -> str:
-        clinician = self.directory.clinician_by_username(username)
-        if clinician is None:
+    def _check_password(self, username: str, password: str) -> Account:
+        account = self.directory.accounts.by_username(username)
+        if account is None:
             dummy_verify(password)
-        elif verify_password(clinician.password_hash, password):
-            return clinician.clinician_id
+        elif verify_password(account.password_hash, password) and not account.disabled:
+            return account
         raise Unauthenticated("wrong username or password")
 
     async def session(self, session_id: str | None, kind: str) -> SessionRecord:
         record = await self.store.get_session(session_id) if session_id else None
         return self._valid(record, kind)
+
+    async def staff(self, session_id: str | None) -> tuple[SessionRecord, Account]:
+        """A staff session and its account, if the account may still use it (not disabled,
+        no password reset since)."""
+        record = await self.session(session_id, "clinician")
+        account = self.directory.accounts.get(record.subject)
+        if account is None or not account.accepts_session(record.issued_at):
+            raise Unauthenticated("no valid session")
+        return record, account
 
     async def guest_session(self, session_id: str | None) -> tuple[SessionRecord, Visit]:
         """A guest's session and where their visit stands, in one store read."""
@@ -220,11 +258,11 @@ class LobbyService:
     # clinician actions --------------------------------------------------------
 
     def rooms(self, clinician_id: str) -> list[Room]:
-        return self.directory.rooms_of(clinician_id)
+        return self.directory.rooms.of(clinician_id)
 
     def require_room(self, clinician_id: str, room_id: str) -> Room:
-        room = self.directory.room(room_id)
-        if room is None or not self.directory.owns(clinician_id, room_id):
+        room = self.directory.rooms.get(room_id)
+        if room is None or not self.directory.rooms.owns(clinician_id, room_id):
             raise NotFound("room not found")
         return room
 
@@ -236,11 +274,23 @@ class LobbyService:
         deny_reason: DenyReason | None = None,
     ) -> Visit:
         def authorize(visit: Visit) -> None:
-            if not self.directory.owns(clinician_id, visit.room_id):
+            if not self.directory.rooms.owns(clinician_id, visit.room_id):
                 raise NotFound("visit not found")
 
-        return await self._transition(
+        visit = await self._transition(
             visit_id, action, Actor.CLINICIAN, authorize=authorize, deny_reason=deny_reason
+        )
+        if action in AUDITED:
+            self._audit_action(clinician_id, action, visit)
+        return visit
+
+    def _audit_action(self, clinician_id: str, action: Action, visit: Visit) -> None:
+        self.audit.record(
+            action.value,
+            clinician_id,
+            room=visit.room_id,
+            visit=visit.visit_id,
+            detail=visit.detail,
         )
 
     async def admit_all(self, clinician_id: str, room_id: str) -> list[Visit]:
@@ -253,6 +303,7 @@ class LobbyService:
                 )
                 if result is not None:
                     admitted.append(result)
+                    self._audit_action(clinician_id, Action.ADMIT, result)
         return admitted
 
     def room_query(self, room_id: str, fresh: bool = False) -> RoomQuery:
@@ -305,6 +356,30 @@ class LobbyService:
     async def current_notice(self, room_id: str) -> Notice | None:
         notice = await self.store.get_notice(room_id)
         return None if notice is None or notice.code == NoticeCode.CLEAR.value else notice
+
+    def schedule_changed(self, room_id: str) -> None:
+        """Appointments were added or revoked: read them afresh, and let the room's
+        clinicians (on every instance) see who is expected now."""
+        self.upcoming.forget(room_id)
+        self.publisher.schedule_changed(room_id)
+
+    async def end_revoked(self, visit_id: str, room_id: str, role: Role) -> Visit | None:
+        """End a revoked invitation's visit wherever it stands, telling a connected guest.
+
+        A visit never opened is stored as an ended tombstone, so that an instance whose
+        appointment cache has not seen the revocation yet refuses the link too. None when
+        it had ended before."""
+        current = self._known.get(visit_id) or await self.store.get(visit_id)
+        for _ in range(MAX_ATTEMPTS):
+            base = current or Visit(visit_id, room_id, role)
+            if not machine.allowed(base, Action.REVOKE, Actor.SYSTEM):
+                return None
+            after = machine.apply(base, Action.REVOKE, Actor.SYSTEM, self.clock())
+            result = await self._save(current, after, base.version)
+            if result.saved:
+                return after
+            current = result.current
+        raise Conflict("visit changed too often; try again")
 
     # system ------------------------------------------------------------------------
 
@@ -360,6 +435,10 @@ class LobbyService:
         unsaved: tuple[str, SessionRecord] | None = session
         for _ in range(MAX_ATTEMPTS):
             current = before or fresh
+            if current.end_reason is EndReason.REVOKED:
+                # Revoked on an instance whose news our appointment cache has not had yet.
+                await self.store.delete_session(session[0])
+                raise InvitationRevoked("this invitation has been cancelled")
             if current.live or not machine.allowed(current, Action.OPEN_LINK, Actor.GUEST):
                 if unsaved is not None:
                     await self.store.put_session(*unsaved)

@@ -11,6 +11,7 @@ from pathlib import Path
 from lobby.eventloop import LOOPS
 
 ENV_PREFIX = "VENTEROM_"
+SMTP_SECURITY = ("starttls", "tls", "none")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +63,41 @@ class Settings:
     """Tune the garbage collector for many long-lived objects (lobby/gctune.py)."""
     event_loop: str = "uvloop"
     """`uvloop` or `asyncio`: the event loop `venterom serve` runs on (lobby/eventloop.py)."""
+    time_zone: str = "Europe/Oslo"
+    """IANA time zone of new rooms (their appointment times in e-mails and calendars)."""
+    audit_log: str = ""
+    """Where the audit stream goes: a file path, `-` for standard output; default
+    data_dir/audit.log."""
+    smtp_host: str = ""
+    """Empty: invitations are not e-mailed (their text and calendar file can still be fetched)."""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    """`starttls` (upgrade a plain connection; refused if the server cannot), `tls`
+    (TLS from the start, usually port 465) or `none` (only on a trusted local network)."""
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
+    """The sender address of invitations, e.g. `Venterom <no-reply@klinikk.no>`."""
+    smtp_timeout: float = 15.0
+    smtp_ca_file: str = ""
+    """A CA bundle for the SMTP server's certificate (default: the system's)."""
+    smtp_retry_base: float = 60.0
+    """Seconds before the first retry of a failed delivery; each next wait is 4 times
+    longer (1, 4, 16, 64 minutes …)."""
+    smtp_max_attempts: int = 6
 
     def __post_init__(self) -> None:
         if self.event_loop not in LOOPS:
             raise ValueError(
                 f"{ENV_PREFIX}EVENT_LOOP: {self.event_loop!r} is not one of {', '.join(LOOPS)}"
             )
+        if self.smtp_security not in SMTP_SECURITY:
+            raise ValueError(
+                f"{ENV_PREFIX}SMTP_SECURITY: {self.smtp_security!r} is not one of "
+                + ", ".join(SMTP_SECURITY)
+            )
+        if self.smtp_host and not self.smtp_from:
+            raise ValueError(f"{ENV_PREFIX}SMTP_FROM is needed with {ENV_PREFIX}SMTP_HOST")
 
     @property
     def base_url(self) -> str:
@@ -76,6 +106,10 @@ class Settings:
     @property
     def database_path(self) -> str:
         return self.database or str(self.data_dir / "venterom.db")
+
+    @property
+    def audit_path(self) -> str:
+        return self.audit_log or str(self.data_dir / "audit.log")
 
     @classmethod
     def from_env(

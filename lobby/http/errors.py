@@ -12,10 +12,14 @@ from lobby import errors
 _STATUS: dict[type[errors.LobbyError], int] = {
     errors.Unauthenticated: 401,
     errors.NotPermitted: 403,
+    errors.InsufficientScope: 403,
     errors.NotFound: 404,
     errors.InvalidTransition: 409,
     errors.Conflict: 409,
     errors.TokenExpired: 410,
+    errors.InvitationRevoked: 410,
+    errors.RoomClosed: 410,
+    errors.Unprocessable: 422,
     errors.TokenNotYetValid: 425,
     errors.RateLimited: 429,
 }

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from lobby.keys import CONNECTIONS, ECHO, SERVICE, STORE
+from lobby.keys import CONNECTIONS, ECHO, MAILER, SERVICE, STORE
+from lobby.metrics import outcome_lines
 
 routes = web.RouteTableDef()
 
@@ -33,7 +34,12 @@ async def metrics(request: web.Request) -> web.Response:
         "echo_sessions": app[ECHO].active,
         "store_up": 1.0 if await app[STORE].ping() else 0.0,
     }
-    body = app[SERVICE].metrics.render(gauges)
+    mail = app[MAILER].counters
+    body = app[SERVICE].metrics.render(gauges) + outcome_lines(
+        "invitation_emails_total",
+        "Invitation e-mail attempts made by this instance, by outcome.",
+        {"sent": mail.sent, "failed": mail.failed, "retried": mail.retried},
+    )
     return web.Response(
         text=body, content_type="text/plain", charset="utf-8", headers={"Cache-Control": "no-store"}
     )

@@ -1,8 +1,8 @@
 """The operations summary behind the /ops page: counts and durations, never names.
 
-Per room of the signed-in clinician: guests waiting, in a call, paused and reconnecting,
-and wait-time percentiles of those waiting now; for this instance: store health,
-connected sockets and echo sessions.
+Per room (every open room for an ops account, their own for a clinician): guests waiting,
+in a call, paused and reconnecting, and wait-time percentiles of those waiting now; for
+ops accounts also each instance's store health, connected sockets and echo sessions.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from lobby.directory import Room
+from lobby.directory import AccountRole, Room
 from lobby.keys import CONNECTIONS, ECHO, SERVICE, SETTINGS, STORE
 from lobby.model import Visit, VisitState
 from lobby.realtime import CLINICIAN_COOKIE
@@ -88,12 +88,17 @@ async def instance_stats(app: web.Application) -> dict[str, object]:
 async def summary(request: web.Request) -> web.Response:
     app = request.app
     service = app[SERVICE]
-    record = await service.session(request.cookies.get(CLINICIAN_COOKIE), "clinician")
+    _, account = await service.staff(request.cookies.get(CLINICIAN_COOKIE))
+    everything = account.role is AccountRole.OPS
     now = service.clock()
-    rooms = [await _room_summary(service, room, now) for room in service.rooms(record.subject)]
+    visible = service.directory.rooms.all() if everything else service.rooms(account.account_id)
+    rooms = [await _room_summary(service, room, now) for room in visible if not room.closed]
     waits = [w for room in rooms for w in room.pop("_waits")]
-    instances = await app[STORE].instances() or [await instance_stats(app)]
-    echo = sum(int(str(i.get("echo_sessions") or 0)) for i in instances)
+    # Instance figures are every room's: for operations staff only.
+    instances = (
+        (await app[STORE].instances() or [await instance_stats(app)]) if everything else None
+    )
+    echo = sum(int(str(i.get("echo_sessions") or 0)) for i in instances) if instances else None
     totals = {
         "rooms_active": sum(1 for r in rooms if r["waiting"] or r["in_progress"]),
         "waiting": sum(r["waiting"] for r in rooms),

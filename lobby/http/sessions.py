@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from aiohttp import web
 
-from lobby.directory import Room
-from lobby.errors import InvalidPayload
+from lobby.directory import Account, Room
+from lobby.directory.people import normalise_username
+from lobby.errors import InvalidPayload, RateLimited, Unauthenticated
 from lobby.http.errors import json_body
 from lobby.keys import SERVICE, SETTINGS
 from lobby.model import Visit, VisitState
@@ -58,8 +60,22 @@ async def login(request: web.Request) -> web.Response:
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or len(password) > 1024:
         raise InvalidPayload("username and password are needed")
-    session_id, record = await request.app[SERVICE].login(username, password)
-    response = web.json_response(_me(request, record.subject))
+    service = request.app[SERVICE]
+    try:
+        session_id, _, account = await service.login(username, password)
+    except (Unauthenticated, RateLimited) as exc:
+        known = service.directory.accounts.by_username(username)
+        who = (
+            known.account_id
+            if known
+            else service.audit.pseudonym("username", normalise_username(username))
+        )
+        service.audit.record("login_failed", who, outcome=exc.code, client=_client(request))
+        raise
+    service.audit.record(
+        "login", account.account_id, role=account.role.value, client=_client(request)
+    )
+    response = web.json_response(_me(request, account))
     _set_cookie(
         request, response, CLINICIAN_COOKIE, session_id, request.app[SETTINGS].clinician_session_ttl
     )
@@ -68,6 +84,10 @@ async def login(request: web.Request) -> web.Response:
 
 @routes.post("/api/logout")
 async def logout(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    with contextlib.suppress(Unauthenticated):
+        record = await service.session(request.cookies.get(CLINICIAN_COOKIE), "clinician")
+        service.audit.record("logout", record.subject, client=_client(request))
     return await _end_session(request, CLINICIAN_COOKIE)
 
 
@@ -82,8 +102,8 @@ async def _end_session(request: web.Request, cookie_name: str) -> web.Response:
 
 @routes.get("/api/me")
 async def me(request: web.Request) -> web.Response:
-    record = await request.app[SERVICE].session(request.cookies.get(CLINICIAN_COOKIE), "clinician")
-    return web.json_response(_me(request, record.subject))
+    _, account = await request.app[SERVICE].staff(request.cookies.get(CLINICIAN_COOKIE))
+    return web.json_response(_me(request, account))
 
 
 async def _guest_state(
@@ -94,7 +114,7 @@ async def _guest_state(
     joined it)."""
     service = request.app[SERVICE]
     if room is None:
-        room = service.directory.room(visit.room_id)
+        room = service.directory.rooms.get(visit.room_id)
     waiting = visit.state is VisitState.WAITING
     notice = await service.current_notice(visit.room_id) if waiting else None
     return {
@@ -104,13 +124,19 @@ async def _guest_state(
     }
 
 
-def _me(request: web.Request, clinician_id: str) -> dict[str, Any]:
-    service = request.app[SERVICE]
-    clinician = service.directory.clinician(clinician_id)
+def _me(request: web.Request, account: Account) -> dict[str, Any]:
+    """Who is logged in; a clinician's rooms (an ops account owns none)."""
+    rooms = request.app[SERVICE].rooms(account.account_id)
     return {
-        "clinician": {"name": clinician.display_name if clinician else ""},
-        "rooms": [{"room_id": r.room_id, **room_view(r)} for r in service.rooms(clinician_id)],
+        "account": {"name": account.display_name, "role": account.role.value},
+        "clinician": {"name": account.display_name},
+        "rooms": [{"room_id": r.room_id, **room_view(r)} for r in rooms],
     }
+
+
+def _client(request: web.Request) -> str:
+    """The caller's address, as a pseudonym for the audit stream."""
+    return request.app[SERVICE].audit.pseudonym("client", request.remote or "")
 
 
 def _set_cookie(

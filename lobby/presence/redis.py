@@ -356,6 +356,7 @@ def _session_json(record: SessionRecord) -> str:
             "subject": record.subject,
             "room_id": record.room_id,
             "expires_at": record.expires_at,
+            "issued_at": record.issued_at,
         }
     )
 
@@ -374,6 +375,7 @@ def _decode_session(raw: object) -> SessionRecord | None:
         subject=str(data["subject"]),
         room_id=str(data["room_id"]),
         expires_at=float(data["expires_at"]),
+        issued_at=float(data.get("issued_at", 0.0)),
     )
     # The key's TTL is rounded up to whole seconds; the record's own time is exact.
     return record if record.expires_at > time.time() else None

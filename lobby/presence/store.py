@@ -24,6 +24,9 @@ class SessionRecord:
     """The clinician id, or the visit id for a guest."""
     room_id: str = ""
     expires_at: float = 0.0
+    issued_at: float = 0.0
+    """When it was opened: an account's sessions from before a password reset or a
+    disabling are void."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,6 +80,9 @@ class SocketPublisher:
     async def call_changed(self, room_id: str) -> None:
         self._feed.touch(room_id, call=True)
 
+    def schedule_changed(self, room_id: str) -> None:
+        self._feed.touch(room_id)
+
 
 def pubsub_emit(
     manager: AsyncPubSubManager,

@@ -8,7 +8,8 @@ from typing import Any
 import socketio
 
 from lobby.calls import CallService
-from lobby.errors import LobbyError
+from lobby.directory import AccountRole
+from lobby.errors import LobbyError, NotPermitted
 from lobby.feed import RoomFeed
 from lobby.model import Action
 from lobby.realtime.broadcast import RoomBroadcaster
@@ -70,9 +71,12 @@ class ClinicianNamespace(AckingNamespace):
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
         try:
             session_id = cookie(environ, CLINICIAN_COOKIE)
-            record = await self.service.session(session_id, "clinician")
+            record, account = await self.service.staff(session_id)
         except LobbyError as exc:
             raise socketio.exceptions.ConnectionRefusedError(exc.code) from None
+        if account.role is not AccountRole.CLINICIAN:
+            # Operations staff see figures on /ops, never a lobby: no names reach them.
+            raise socketio.exceptions.ConnectionRefusedError(NotPermitted.code)
         self.connections.sessions[sid] = (str(session_id), record)
         await self.save_session(sid, {"clinician_id": record.subject})
         self.connections.clinicians.add(sid)
