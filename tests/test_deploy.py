@@ -23,8 +23,9 @@ ENV = {
 
 def compose() -> dict[str, Any]:
     text = (ROOT / "docker-compose.yml").read_text()
-    # ${VAR:?message} and ${VAR} as compose substitutes them.
+    # ${VAR:?message}, ${VAR:-default} and ${VAR} as compose substitutes them.
     text = re.sub(r"\$\{(\w+):\?[^}]*\}", r"${\1}", text)
+    text = re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: ENV.get(m.group(1), m.group(2)), text)
     loaded: dict[str, Any] = yaml.safe_load(Template(text).substitute(ENV))
     return loaded
 
@@ -55,6 +56,8 @@ def test_app_instances_share_redis_secret_and_directory() -> None:
     for env in envs:
         settings = Settings.from_env({k: str(v) for k, v in env.items()})
         assert settings.secure_cookies and settings.redis_url and settings.turn_secret
+        assert settings.audit_path == "/data/audit.log", "the audit stream on the volume"
+        assert (settings.smtp_host, settings.smtp_port) == ("", 587), "no e-mail unless set"
         servers = ice_servers(
             settings.stun_urls, settings.turn_urls, settings.turn_secret, "v_x", 0, 600
         )

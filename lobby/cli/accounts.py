@@ -83,6 +83,8 @@ def _enable(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _reset(args: argparse.Namespace, settings: Settings) -> int:
+    with directory(settings) as opened:  # a mistyped name is refused before the prompt
+        _known(opened.accounts.by_username(args.username), args.username)
     password_hash = hash_password(read_password(args.password_stdin, "New password: "))
     return _change(
         args, settings, "password_reset", lambda d, a: d.accounts.set_password(a, password_hash)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,7 +28,19 @@ def directory(settings: Settings) -> Iterator[Directory]:
 
 @contextmanager
 def audit(settings: Settings) -> Iterator[Audit]:
-    stream = Audit.to(settings.audit_path, server_secret(settings), "cli")
+    """Opened before any change: what cannot be recorded is not done."""
+    secret = server_secret(settings)
+    try:
+        if settings.audit_path == "-":
+            # Standard output carries the command's own answer (a key, a room id).
+            stream = Audit(logging.StreamHandler(sys.stderr), secret, "cli")
+        else:
+            stream = Audit.to(settings.audit_path, secret, "cli")
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ValueError(
+            f"cannot write the audit stream to {settings.audit_path}: {reason}"
+        ) from exc
     try:
         yield stream
     finally:

@@ -94,9 +94,12 @@ def _invite(args: argparse.Namespace, settings: Settings) -> int:
     if args.send and not args.email:
         raise ValueError("--send needs --email")
     language = Language(args.language)
+    moment = _parse_time(args.start) if args.start else dt.datetime.now(dt.UTC)
     with directory(settings) as opened, audit(settings) as stream:
         room = _open_room(opened, args.room_id)
-        start = _parse_time(args.start, room) if args.start else dt.datetime.now(dt.UTC).timestamp()
+        if moment.tzinfo is None:  # the clinic's wall clock
+            moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(room.time_zone))
+        start = moment.timestamp()
         issued = invite(
             opened,
             settings,
@@ -155,11 +158,8 @@ def _open_room(opened: Directory, room_id: str) -> Room:
     return room
 
 
-def _parse_time(text: str, room: Room) -> float:
+def _parse_time(text: str) -> dt.datetime:
     try:
-        moment = dt.datetime.fromisoformat(text)
+        return dt.datetime.fromisoformat(text)
     except ValueError as exc:
         raise ValueError(f"--start: {text!r} is not an ISO 8601 time") from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(room.time_zone))
-    return moment.timestamp()

@@ -65,6 +65,9 @@ _legal(Action.DISCONNECT, Actor.SYSTEM, LIVE, None, flags=(False,), flag_after=T
 _legal(Action.RECONNECT, Actor.GUEST, LIVE, None, flags=(True,), flag_after=False)
 _legal(Action.EXPIRE, Actor.SYSTEM, OPEN, S.ENDED, EndReason.EXPIRED, flags=BOTH)
 _legal(Action.CHECK_IDENTITY, Actor.CLINICIAN, LIVE, None, flags=BOTH)
+_legal(Action.REVOKE, Actor.SYSTEM, OPEN, S.ENDED, EndReason.REVOKED, flags=BOTH)
+# A visit that ended `left` (visit_in(S.ENDED)) is revoked too, or its guest could reopen it.
+LEGAL[(Action.REVOKE, Actor.SYSTEM, S.ENDED, False)] = (S.ENDED, EndReason.REVOKED, False)
 # visit_in(S.ENDED) ended `left`, which may start over (see the reopen tests below).
 LEGAL[(Action.OPEN_LINK, Actor.GUEST, S.ENDED, False)] = (S.CHECKING, None, False)
 
@@ -134,11 +137,26 @@ def test_every_illegal_transition_raises_and_changes_nothing(
 
 
 @pytest.mark.parametrize(
-    "reason", [EndReason.DENIED, EndReason.COMPLETED, EndReason.MOVED_TO_PHONE, EndReason.REMOVED]
+    "reason",
+    [
+        EndReason.DENIED,
+        EndReason.COMPLETED,
+        EndReason.MOVED_TO_PHONE,
+        EndReason.REMOVED,
+        EndReason.REVOKED,
+    ],
 )
-def test_a_final_ending_cannot_be_reopened(reason: EndReason) -> None:
+def test_a_final_ending_cannot_be_reopened_or_revoked(reason: EndReason) -> None:
     with pytest.raises(InvalidTransition):
         machine.apply(visit_in(S.ENDED, end_reason=reason), Action.OPEN_LINK, Actor.GUEST, 1.0)
+    with pytest.raises(InvalidTransition):
+        machine.apply(visit_in(S.ENDED, end_reason=reason), Action.REVOKE, Actor.SYSTEM, 1.0)
+
+
+def test_revoking_clears_everything_personal() -> None:
+    after = machine.apply(visit_in(S.WAITING), Action.REVOKE, Actor.SYSTEM, 1.0)
+    assert (after.state, after.end_reason) == (S.ENDED, EndReason.REVOKED)
+    assert (after.display_name, after.present, after.waiting_since) == ("", (), None)
 
 
 @pytest.mark.parametrize("reason", [EndReason.LEFT, EndReason.EXPIRED, EndReason.WITHDRAWN])

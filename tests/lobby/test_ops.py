@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import aiohttp
 import pytest
@@ -34,6 +35,7 @@ async def test_metrics_count_without_naming_anyone(harness: Harness) -> None:
     assert "venterom_wait_seconds_count 1" in body
     assert "venterom_guests_connected 1" in body
     assert "venterom_store_up 1" in body
+    assert 'venterom_invitation_emails_total{outcome="sent"} 0' in body
     for secret in ("Kari", visit_id, room, harness.secret):
         assert secret not in body
 
@@ -54,24 +56,45 @@ async def test_not_ready_when_redis_is_unreachable(harness: Harness) -> None:
 
 
 @pytest.mark.parametrize("store_kind", ["redis"])
-async def test_ops_summary_lists_every_instance_without_names(harness: Harness) -> None:
+async def test_ops_summary_lists_every_room_and_instance_without_names(harness: Harness) -> None:
     fast = {"heartbeat_interval": 0.1, "sweep_interval": 0.05}
     a = await harness.server(instance_id="app-a", **fast)
     b = await harness.server(instance_id="app-b", **fast)
-    room = harness.room(harness.clinician("doctor"))
+    room = harness.room(harness.clinician("doctor"), name="Doctor's room")
+    other = harness.room(harness.clinician("other"), name="Other room")
+    harness.ops("watcher")
     guest, _ = await harness.waiting_guest(a, room)
-    http = await harness.login(b, "doctor")
-    summary: dict[str, object] = {}
+    await harness.waiting_guest(a, other, name="Ola Nordmann")
+    http = await harness.login(b, "watcher")
+    summary: dict[str, Any] = {}
     async with asyncio.timeout(10):
         while True:
             async with http.get(f"{b.base_url}/api/ops/summary") as response:
                 assert response.status == 200
                 body = await response.text()
                 summary = json.loads(body)
-            instances = {i["instance_id"]: i for i in summary["instances"]}  # type: ignore[union-attr]
+            instances = {i["instance_id"]: i for i in summary["instances"]}
             if set(instances) == {"app-a", "app-b"} and instances["app-a"]["guests_connected"]:
                 break
             await asyncio.sleep(0.1)
-    assert summary["totals"]["waiting"] == 1  # type: ignore[index]
-    assert "Kari" not in body and harness.secret not in body
+    assert summary["totals"]["waiting"] == 2
+    assert {r["room_id"]: r["waiting"] for r in summary["rooms"]} == {room: 1, other: 1}
+    for secret in ("Kari", "Ola", "Nordmann", harness.secret):
+        assert secret not in body
     await http.close()
+
+
+async def test_a_clinicians_ops_view_holds_only_their_rooms(harness: Harness) -> None:
+    server = await harness.server()
+    room = harness.room(harness.clinician("doctor"))
+    other = harness.room(harness.clinician("other"))
+    await harness.waiting_guest(server, other, name="Ola Nordmann")
+    http = await harness.login(server, "doctor")
+    async with http.get(f"{server.base_url}/api/ops/summary") as response:
+        assert response.status == 200
+        summary = await response.json()
+    await http.close()
+    assert [r["room_id"] for r in summary["rooms"]] == [room]
+    assert summary["totals"]["waiting"] == 0, "the other room's guest is not counted"
+    assert summary["instances"] is None, "instance figures span every room"
+    assert summary["totals"]["echo_sessions"] is None
