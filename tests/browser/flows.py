@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -148,3 +149,26 @@ def colour_script() -> str:
       const n = d.length / 4;
       return { r: r / n, g: g / n, b: b / n, width: video.videoWidth, time: video.currentTime };
     }"""
+
+
+def local_date_time(seconds_from_now: float) -> tuple[str, str]:
+    """A moment from now as a date field and a time field take it (the browser's time zone
+    is this machine's): ("2026-12-08", "10:35")."""
+    moment = time.localtime(time.time() + seconds_from_now)
+    return time.strftime("%Y-%m-%d", moment), time.strftime("%H:%M", moment)
+
+
+def invitation_token(link: str) -> str:
+    """The token in an invitation link's fragment (`…/join#<token>`)."""
+    assert "/join#" in link, link
+    return link.split("#", 1)[1]
+
+
+REFUSE_CLIPBOARD = """
+(() => {
+  if (!navigator.clipboard) return;
+  const refuse = () => Promise.reject(new DOMException('refused', 'NotAllowedError'));
+  navigator.clipboard.writeText = refuse;
+})();
+"""
+"""An init script: this page's clipboard refuses to be written, as some browsers' do."""

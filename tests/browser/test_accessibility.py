@@ -110,6 +110,11 @@ async def check_clinician(site: Site, page: Page, where: str) -> None:
     await expect(page.locator(".participants > li")).to_have_count(1)
     await assert_accessible(page, f"{where} clinician call")
 
+    # Scheduling, opened below the lobby: the form and the room's invitations.
+    await page.locator("details.schedule > summary").click()
+    await expect(page.locator(".invitations > li").first).to_be_visible()
+    await assert_accessible(page, f"{where} clinician scheduling")
+
 
 async def check_ops(page: Page, where: str) -> None:
     await page.goto("/ops")

@@ -40,6 +40,23 @@ async def test_login_refuses_a_wrong_password(site: Site, clinician_browser: Bro
     await expect(heading(page, "Log in first")).to_be_visible()
 
 
+async def test_a_disabled_account_is_logged_out_within_seconds(
+    site: Site, clinician_browser: Browser
+) -> None:
+    page = await site.page(clinician_browser, viewport=DESKTOP)
+    await log_in(site, page)
+    await expect(
+        page.get_by_role("heading", level=2, name="Poliklinikk for voksne")
+    ).to_be_visible()
+    account = site.harness.directory.accounts.by_username(site.username)
+    assert account is not None
+    site.harness.directory.accounts.set_disabled(account.account_id, True)
+    started = time.monotonic()
+    await expect(heading(page, "Log in")).to_be_visible(timeout=5_000)
+    assert time.monotonic() - started < 5.0
+    await expect(page.locator("#connection-banner")).to_be_hidden()
+
+
 async def test_three_way_call_send_back_phone_and_end(
     site: Site, guest_browser: Browser, clinician_browser: Browser
 ) -> None:

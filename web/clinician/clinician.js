@@ -8,6 +8,7 @@ import { connectWithBanner, request } from "/common/socket.js";
 import { Call } from "/common/call.js";
 import { clearTiles, renderTiles, unmuteTiles } from "/common/tiles.js";
 import * as media from "/common/media.js";
+import { scheduleArea } from "/clinician/schedule.js";
 
 const TECH_CODES = ["cant_hear_you", "cant_see_you", "video_frozen", "audio_choppy", "will_call_by_phone", "one_moment", "reconnecting"];
 const DENY_REASONS = ["wrong_room", "not_expected", "reschedule", "contact_clinic"];
@@ -89,7 +90,9 @@ async function logIn() {
     return;
   }
   password.value = "";
-  startDashboard(answer.data);
+  // The account's role decides the page; read it from /api/me if the answer lacks it.
+  const me = answer.data && answer.data.account ? answer : await api("GET", "/api/me");
+  startDashboard(me.ok ? me.data : answer.data);
 }
 
 async function logOut() {
@@ -104,6 +107,11 @@ async function logOut() {
 }
 
 function startDashboard(me) {
+  // An operations account sees figures only, on /ops; it never opens the clinician socket.
+  if (me && me.account && me.account.role === "ops") {
+    location.assign("/ops");
+    return;
+  }
   state.me = me;
   byId("clinician-name").textContent = me.clinician ? me.clinician.name : "";
   byId("logout").hidden = false;
@@ -200,6 +208,7 @@ function addRoom(info) {
     el("div", { className: "room-tools", children: [noticeForm, room.admitAll] }),
     room.waitingTitle, room.lobby, room.empty, room.callEnded, room.callArea,
     el("div", { className: "expected-area", children: [room.expectedTitle, room.expectedList, room.expectedEmpty] }),
+    scheduleArea(info, { confirm: confirmDialog, changed: () => refreshLobby(room) }),
   ] });
   state.rooms.set(room.id, room);
   byId("rooms").append(room.section);
@@ -314,6 +323,14 @@ function updateLobby(room, visits, expected = []) {
   if (inCall.size && !state.call && !state.callStarting) startCall(room);
   else if (!inCall.size && state.callRoom === room) finishCall(room);
   if (state.callRoom === room) renderCall();
+}
+
+/** The room's appointments changed here (scheduled, revoked): read its lobby afresh. */
+async function refreshLobby(room) {
+  if (!state.socket) return;
+  const ack = await request(state.socket, "lobby", { room_id: room.id });
+  const lobby = ack.ok && ack.lobby;
+  if (lobby && Array.isArray(lobby.visits)) updateLobby(room, lobby.visits, Array.isArray(lobby.expected) ? lobby.expected : []);
 }
 
 function arrival(room, visits) {

@@ -21,7 +21,10 @@ export function connectWithBanner(namespace, banner, onRefused) {
     banner.hidden = true;
   });
   socket.on("disconnect", (reason) => {
-    if (reason !== "io client disconnect") banner.hidden = false;
+    // The server ended the session (account disabled, password reset): ask once more,
+    // so the refusal arrives as `connect_error` and the page shows why.
+    if (reason === "io server disconnect") socket.connect();
+    else if (reason !== "io client disconnect") banner.hidden = false;
   });
   socket.on("connect_error", (error) => {
     if (error && error.message === "unauthenticated") {

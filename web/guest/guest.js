@@ -1,7 +1,7 @@
 // The guest's page at /join: open the invitation, test devices, join, wait, talk, leave.
 // Every state the guest can be in has its own screen; the server's visit state decides which.
 
-import { initI18n, onLanguageChange, setText, t, formatClock, formatDateTime, formatDuration, formatNumber } from "/common/i18n.js";
+import { initI18n, hasText, onLanguageChange, setText, t, formatClock, formatDateTime, formatDuration, formatNumber } from "/common/i18n.js";
 import { announce, byId, clear, el, errorText, showScreen } from "/common/dom.js";
 import { api } from "/common/api.js";
 import { connectWithBanner, request } from "/common/socket.js";
@@ -78,6 +78,8 @@ function linkProblem(answer, hadToken) {
   const code = answer.data && answer.data.error;
   if (code === "token_expired") return "expired";
   if (code === "token_not_yet_valid") return "not_yet";
+  if (code === "invitation_revoked") return "revoked";
+  if (code === "room_closed") return "room_closed";
   if (code === "unauthenticated") return hadToken ? "invalid" : "no_link";
   if (code === "invalid_token" || code === "invalid_payload") return "invalid";
   return "network";
@@ -86,6 +88,8 @@ function linkProblem(answer, hadToken) {
 function showLinkError(kind) {
   setText(byId("link-error-title"), `link.${kind}.title`);
   setText(byId("link-error-text"), `link.${kind}.text`);
+  // A cancelled invitation or a closed room will not start working: no "if it still does not work".
+  setText(byId("link-error-contact"), kind === "revoked" || kind === "room_closed" ? "link.contact_clinic" : "link.contact");
   byId("retry-link").hidden = kind !== "network";
   go("link-error", true);
 }
@@ -733,7 +737,7 @@ function addTechLine(text) {
 function enterEnded() {
   leaveCall();
   const visit = state.visit;
-  const reason = visit.end_reason || "completed";
+  const reason = visit.end_reason && hasText(`ended.${visit.end_reason}.title`) ? visit.end_reason : "completed";
   setText(byId("ended-title"), `ended.${reason}.title`);
   setText(byId("ended-text"), `ended.${reason}.text`);
   const detail = byId("ended-detail");

@@ -1,5 +1,6 @@
 // The operations page at /ops: live counts and wait times per room and instance, never names.
-// Reads GET /api/ops/summary every 5 seconds (a clinician session is needed).
+// Reads GET /api/ops/summary every 5 seconds (a staff session is needed): an operations
+// account gets every room and the instances' health; a clinician their own rooms, no health.
 
 import { initI18n, locale, onLanguageChange, setText, t, formatDuration, formatNumber } from "/common/i18n.js";
 import { byId, clear, el, showScreen } from "/common/dom.js";
@@ -14,13 +15,21 @@ async function boot() {
   onLanguageChange(() => {
     if (last) render(last);
   });
+  byId("logout").addEventListener("click", logOut);
   await poll(true);
   setInterval(() => poll(false), POLL_MS);
+}
+
+async function logOut() {
+  await api("POST", "/api/logout");
+  location.assign("/clinician");
 }
 
 async function poll(first) {
   const answer = await api("GET", "/api/ops/summary");
   if (answer.status === 401) {
+    byId("logout").hidden = true;
+    byId("dashboard-link").hidden = false;
     if (document.body.dataset.currentScreen !== "login-needed") showScreen("login-needed");
     return;
   }
@@ -68,9 +77,16 @@ function render(summary) {
   ] });
   box.append(waitTotal);
 
+  // Instances are for operations accounts (an array); a clinician gets null: no health shown.
+  const health = Array.isArray(summary.instances);
+  byId("health-title").hidden = !health;
+  byId("health-table").hidden = !health;
+  // An operations account has no waiting rooms: /clinician would only send it back here.
+  byId("dashboard-link").hidden = health;
+  byId("logout").hidden = false;
   const instances = byId("instances");
   clear(instances);
-  for (const instance of summary.instances || []) {
+  for (const instance of health ? summary.instances : []) {
     instances.append(el("tr", { children: [
       el("th", { text: instance.instance_id, attrs: { scope: "row" } }),
       el("td", { text: t(instance.store_ok ? "ops.ok" : "ops.down"), className: instance.store_ok ? "status-ok" : "status-bad" }),
