@@ -14,10 +14,9 @@ from typing import Any
 
 import aiohttp
 import pytest
-import socketio
 
 from lobby.accounts import hash_api_key
-from tests.fixtures.servers import PASSWORD, Client, Harness, Running
+from tests.fixtures.servers import PASSWORD, Client, Harness, Running, socket_refusal
 
 VENTEROM = [sys.executable, "-m", "lobby.cli"]
 NEW_PASSWORD = "a brand new passphrase"
@@ -90,27 +89,6 @@ def watch_disconnect(client: Client) -> None:
     )
 
 
-async def socket_refusal(server: Running, http: aiohttp.ClientSession) -> list[Any]:
-    """What `connect_error` says to a /clinician socket with `http`'s cookie (as the
-    dashboard reconnects after losing its socket)."""
-    client = socketio.AsyncClient(reconnection=False)
-    refusals: list[Any] = []
-    client.on("connect_error", refusals.append, namespace="/clinician")
-    cookies = "; ".join(f"{c.key}={c.value}" for c in http.cookie_jar)
-    try:
-        with pytest.raises(socketio.exceptions.ConnectionError):
-            await client.connect(
-                server.base_url,
-                namespaces=["/clinician"],
-                transports=["websocket"],
-                headers={"Cookie": cookies},
-                wait_timeout=5,
-            )
-    finally:
-        await client.disconnect()
-    return refusals
-
-
 async def refused_like_a_wrong_password(server: Running, username: str) -> None:
     status, body, http = await log_in(server, username)
     await http.close()
@@ -137,7 +115,9 @@ async def test_disable_closes_the_open_socket_within_five_seconds(harness: Harne
     assert not doctor.sio.connected
     assert colleague.sio.connected and not colleague.received("disconnect"), "only theirs"
     assert await status_of(doctor.http, f"{server.base_url}/api/me") == 401
-    assert await socket_refusal(server, doctor.http) == [{"message": "unauthenticated"}]
+    assert await socket_refusal(server, doctor.http, "/clinician") == [
+        {"message": "unauthenticated"}
+    ]
     await refused_like_a_wrong_password(server, "doctor")
 
     enabled = await venterom(harness, "admin", "enable", "doctor")
@@ -160,7 +140,9 @@ async def test_reset_password_ends_sessions_and_only_the_new_one_works(harness: 
     assert reset.returncode == 0, reset.stderr
     await doctor.wait_for("disconnect", timeout=DISCONNECT_WITHIN)
     assert await status_of(doctor.http, f"{server.base_url}/api/me") == 401
-    assert await socket_refusal(server, doctor.http) == [{"message": "unauthenticated"}]
+    assert await socket_refusal(server, doctor.http, "/clinician") == [
+        {"message": "unauthenticated"}
+    ]
     status, _, http = await log_in(server, "doctor")
     await http.close()
     assert status == 401, "the old password no longer works"

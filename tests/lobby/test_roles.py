@@ -7,38 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
 
 import aiohttp
-import pytest
-import socketio
 
 from lobby.keys import SERVICE
 from lobby.model import VisitState
-from tests.fixtures.servers import JOIN_DETAILS, Harness, Running
+from tests.fixtures.servers import JOIN_DETAILS, Harness, socket_refusal
 
 GUEST_NAMES = ("Sentinella Nordkapp", "Ragnhild Sentinelsdatter")
 PRESENT = "Ola Sentinelmann (husband)"
-
-
-async def refusal(server: Running, http: aiohttp.ClientSession, namespace: str) -> list[Any]:
-    """Connect a socket with `http`'s cookies; what `connect_error` said when it was refused."""
-    client = socketio.AsyncClient(reconnection=False)
-    refusals: list[Any] = []
-    client.on("connect_error", refusals.append, namespace=namespace)
-    cookies = "; ".join(f"{c.key}={c.value}" for c in http.cookie_jar)
-    try:
-        with pytest.raises(socketio.exceptions.ConnectionError):
-            await client.connect(
-                server.base_url,
-                namespaces=[namespace],
-                transports=["websocket"],
-                headers={"Cookie": cookies},
-                wait_timeout=5,
-            )
-    finally:
-        await client.disconnect()
-    return refusals
 
 
 async def get_json(http: aiohttp.ClientSession, url: str) -> tuple[int, str]:
@@ -55,9 +32,9 @@ async def test_an_ops_account_gets_no_lobby_socket_and_no_guest_socket(harness: 
         assert status == 200
         me = json.loads(body)
         assert me["account"]["role"] == "ops" and me["rooms"] == []
-        assert await refusal(server, http, "/clinician") == [{"message": "not_permitted"}]
+        assert await socket_refusal(server, http, "/clinician") == [{"message": "not_permitted"}]
         # The staff cookie is no guest session either: the guest namespace knows nobody.
-        assert await refusal(server, http, "/guest") == [{"message": "unauthenticated"}]
+        assert await socket_refusal(server, http, "/guest") == [{"message": "unauthenticated"}]
     finally:
         await http.close()
 
