@@ -27,6 +27,9 @@ class RoomFeed:
         self._flush = flush
         self._delay = delay
         self._pending: dict[str, asyncio.Task[None]] = {}
+        """The flush waiting for each dirty room."""
+        self._running: set[asyncio.Task[None]] = set()
+        """Every flush task until it is done, sending ones too: `close` waits for them."""
         self._call_changed: set[str] = set()
         self._snapshots: dict[str, RoomSnapshot | None] = {}
         self._closed = False
@@ -38,7 +41,10 @@ class RoomFeed:
             self._call_changed.add(room_id)
         if room_id not in self._pending:
             self._snapshots[room_id] = snapshot
-            self._pending[room_id] = asyncio.create_task(self._flush_later(room_id))
+            task = asyncio.create_task(self._flush_later(room_id))
+            self._pending[room_id] = task
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
         else:
             known = self._snapshots.get(room_id)
             if snapshot is None or known is None:
@@ -53,8 +59,10 @@ class RoomFeed:
             asyncio.get_running_loop().call_later(seconds, self.touch, room_id, True)
 
     async def close(self) -> None:
+        """Stop: nothing is flushed after this returns (a flush still sending is cancelled,
+        or it would reach the store and socket.io after they closed)."""
         self._closed = True
-        tasks = list(self._pending.values())
+        tasks = list(self._running)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

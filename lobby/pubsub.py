@@ -56,6 +56,7 @@ class OwnedRedisManager(
         self._publisher: RespConnection | None = None
         self._last_publish: asyncio.Future[Any] | None = None
         self._dropped = 0
+        self._closed = False
 
     async def emit(
         self,
@@ -101,6 +102,10 @@ class OwnedRedisManager(
     def _enqueue(self, messages: list[str]) -> None:
         if not messages:
             return
+        if self._closed:
+            # Shutting down: a late emit must not open a connection that nobody closes.
+            log.debug("publish after close dropped", extra={"messages": len(messages)})
+            return
         if self._publisher is None:
             self._publisher = RespConnection.from_url(self.redis_url, **self.redis_options)
         for message in messages:
@@ -144,6 +149,7 @@ class OwnedRedisManager(
                 retry_in = min(RETRY_LAST, 2 * retry_in)
 
     async def close(self) -> None:
+        self._closed = True
         if self._last_publish is not None:
             # Replies come in order: when the last publish is answered, all of them are.
             with contextlib.suppress(Exception):

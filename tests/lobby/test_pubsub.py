@@ -89,6 +89,23 @@ async def test_close_sends_what_is_still_queued(
         assert await next_messages(pubsub, 1) == [{"method": "emit", "last": True}]
 
 
+async def test_an_emit_after_close_opens_no_connection(
+    redis_url: str, redis_client: aioredis.Redis
+) -> None:
+    """A late emit during shutdown (a lobby flush still under way) once opened a publisher
+    that nobody closed: uvloop then hung closing the loop."""
+    manager = OwnedRedisManager(redis_url, channel=CHANNEL, write_only=True)
+    await manager.close()
+    clients_before = len(await redis_client.client_list())
+    async with redis_client.pubsub(ignore_subscribe_messages=True) as pubsub:
+        await pubsub.subscribe(CHANNEL)
+        await manager._publish({"method": "emit", "late": True})
+        await asyncio.sleep(0.2)
+        assert await pubsub.get_message(timeout=0.2) is None
+    assert manager._publisher is None
+    assert len(await redis_client.client_list()) == clients_before
+
+
 def test_only_this_instances_own_emits_are_dropped_undecoded() -> None:
     manager = OwnedRedisManager("redis://127.0.0.1:1", channel=CHANNEL, write_only=True)
     own = f'"host_id": "{manager.host_id}"}}'
