@@ -40,6 +40,7 @@ from lobby.keys import (
 from lobby.mail.mailer import Mailer
 from lobby.managers import IndexedManager
 from lobby.packets import TextPacket
+from lobby.presence.failures import UNREACHABLE
 from lobby.presence.memory import MemoryPresenceStore
 from lobby.presence.store import PresenceStore, RoomSnapshot
 from lobby.pubsub import OwnedRedisManager
@@ -197,7 +198,7 @@ async def _sweep_until(app: web.Application, stop: asyncio.Event) -> None:
     ttl = max(15, round(3 * settings.heartbeat_interval))
     marker = f"{ops_api.instance_name(settings)}-{secrets.token_hex(4)}"  # one per app
     keeper = PresenceKeeper(service, connections, marker, ttl)
-    last_beat = 0.0
+    last_beat, reachable = 0.0, True
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), settings.sweep_interval)
@@ -215,6 +216,13 @@ async def _sweep_until(app: web.Application, stop: asyncio.Event) -> None:
             await service.mark_stale(service.clock() - settings.heartbeat_timeout)
             for room_id, member in connections.call_members():
                 await calls.clinician_seen(room_id, member, reconnecting=False)
+            if not reachable:
+                log.warning("store reachable again")
+            reachable = True
+        except UNREACHABLE:
+            if reachable:  # once per outage, not every second
+                log.warning("store unreachable: sweeping paused")
+            reachable = False
         except Exception:
             log.exception("sweep failed")
         try:

@@ -106,3 +106,10 @@ class Unprocessable(LobbyError):
         super().__init__(message)
         if code is not None:
             self.code = code
+
+
+class Unavailable(LobbyError):
+    """The presence store cannot be reached (Redis down or restarting): nothing was
+    changed; try again in a moment."""
+
+    code = "unavailable"

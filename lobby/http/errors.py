@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from lobby import errors
+from lobby.presence.failures import UNREACHABLE
+
+log = logging.getLogger("venterom.http")
 
 _STATUS: dict[type[errors.LobbyError], int] = {
     errors.Unauthenticated: 401,
@@ -22,6 +26,7 @@ _STATUS: dict[type[errors.LobbyError], int] = {
     errors.Unprocessable: 422,
     errors.TokenNotYetValid: 425,
     errors.RateLimited: 429,
+    errors.Unavailable: 503,
 }
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -38,6 +43,9 @@ async def lobby_errors(request: web.Request, handler: Handler) -> web.StreamResp
         return await handler(request)
     except errors.LobbyError as exc:
         return error_response(exc)
+    except UNREACHABLE:
+        log.warning("store unreachable", extra={"path": request.path})
+        return error_response(errors.Unavailable("the service is briefly unavailable; try again"))
 
 
 async def json_body(request: web.Request) -> dict[str, object]:

@@ -9,9 +9,10 @@ import socketio
 
 from lobby.calls import CallService
 from lobby.directory import AccountRole
-from lobby.errors import LobbyError, NotPermitted
+from lobby.errors import LobbyError, NotPermitted, Unavailable
 from lobby.feed import RoomFeed
 from lobby.model import Action
+from lobby.presence.failures import UNREACHABLE
 from lobby.realtime.broadcast import RoomBroadcaster
 from lobby.realtime.common import (
     CLINICIAN_COOKIE,
@@ -74,6 +75,8 @@ class ClinicianNamespace(AckingNamespace):
             record, account = await self.service.staff(session_id)
         except LobbyError as exc:
             raise socketio.exceptions.ConnectionRefusedError(exc.code) from None
+        except UNREACHABLE:
+            raise socketio.exceptions.ConnectionRefusedError(Unavailable.code) from None
         if account.role is not AccountRole.CLINICIAN:
             # Operations staff see figures on /ops, never a lobby: no names reach them.
             raise socketio.exceptions.ConnectionRefusedError(NotPermitted.code)

@@ -14,8 +14,9 @@ from typing import Any
 
 import socketio
 
-from lobby.errors import LobbyError
+from lobby.errors import LobbyError, Unavailable
 from lobby.model import Visit
+from lobby.presence.failures import UNREACHABLE
 from lobby.presence.store import CallMember, Notice, SessionRecord
 
 log = logging.getLogger("venterom.realtime")
@@ -70,6 +71,10 @@ def acked(handler: Callable[..., Awaitable[Ack]]) -> Callable[..., Awaitable[Ack
             return {"ok": True, **await handler(self, *args)}
         except LobbyError as exc:
             return {"ok": False, "error": exc.code, "message": str(exc)}
+        except UNREACHABLE:
+            log.warning("store unreachable", extra={"handler": handler.__name__})
+            refused = Unavailable("the service is briefly unavailable; try again")
+            return {"ok": False, "error": refused.code, "message": str(refused)}
         except Exception:
             log.exception("handler %s failed", handler.__name__)
             return {"ok": False, "error": "internal", "message": "internal error"}

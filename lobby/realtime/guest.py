@@ -13,8 +13,10 @@ from lobby.errors import (
     LobbyError,
     NotFound,
     Unauthenticated,
+    Unavailable,
 )
 from lobby.model import Action, Joining, Visit, VisitState
+from lobby.presence.failures import UNREACHABLE
 from lobby.realtime.broadcast import RoomBroadcaster
 from lobby.realtime.common import (
     GUEST_COOKIE,
@@ -79,6 +81,8 @@ class GuestNamespace(AckingNamespace):
             record, visit = await self.service.guest_session(session_id)
         except LobbyError as exc:
             raise _refusal(exc) from None
+        except UNREACHABLE:
+            raise _refusal(Unavailable()) from None
         visit_id = record.subject
         await self.save_session(sid, {"visit_id": visit_id, "room_id": record.room_id})
         await self.enter_room(sid, visit_room(visit_id))
@@ -88,6 +92,9 @@ class GuestNamespace(AckingNamespace):
         except LobbyError as exc:
             self.connections.remove_guest(visit_id, sid)
             raise _refusal(exc) from None
+        except UNREACHABLE:
+            self.connections.remove_guest(visit_id, sid)
+            raise _refusal(Unavailable()) from None
         self.connections.sessions[sid] = (str(session_id), record)
         self.connections.snapshots[visit_id] = visit
         await self.emit("visit", guest_view(visit), to=sid)

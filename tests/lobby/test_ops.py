@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.fixtures.servers import JOIN_DETAILS, Harness, visit_in
+from tests.fixtures.servers import JOIN_DETAILS, PASSWORD, Harness, visit_in
 
 
 async def _get(url: str) -> tuple[int, str]:
@@ -53,6 +53,24 @@ async def test_not_ready_when_redis_is_unreachable(harness: Harness) -> None:
     status, body = await _get(f"{server.base_url}/readyz")
     assert status == 503 and '"store": false' in body
     assert (await _get(f"{server.base_url}/healthz"))[0] == 200
+
+
+@pytest.mark.parametrize("store_kind", ["memory"])
+async def test_without_redis_a_guest_is_told_unavailable_never_a_false_success(
+    harness: Harness,
+) -> None:
+    server = await harness.server(redis_url="redis://127.0.0.1:1/0")
+    room = harness.room(harness.clinician("doctor"))
+    http, body = await harness.open_link(server, harness.invite(room))
+    await http.close()
+    assert (body["_status"], body["error"]) == (503, "unavailable")
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{server.base_url}/api/login", json={"username": "doctor", "password": PASSWORD}
+        ) as response,
+    ):
+        assert (response.status, (await response.json())["error"]) == (503, "unavailable")
 
 
 @pytest.mark.parametrize("store_kind", ["redis"])
