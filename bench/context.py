@@ -97,6 +97,9 @@ class Context:
             "VENTEROM_REDIS_URL": redis_url,
             "VENTEROM_REDIS_CHANNEL": channel or f"venterom-bench-{uuid.uuid4().hex[:8]}",
             "VENTEROM_INSTANCE_ID": instance_id or name,
+            # Every simulated guest comes from 127.0.0.1: the per-address limits would
+            # (rightly) refuse them. The benchmarks measure the lobby's own path.
+            "VENTEROM_RATE_LIMITS": "0",
             "BENCH_EXPERIMENT": ",".join(self.experiments),
         }
         server = ServerProcess.start(

@@ -44,6 +44,7 @@ from lobby.presence.failures import UNREACHABLE
 from lobby.presence.memory import MemoryPresenceStore
 from lobby.presence.store import PresenceStore, RoomSnapshot
 from lobby.pubsub import OwnedRedisManager
+from lobby.ratelimit import RateLimits
 from lobby.realtime import (
     ClinicianNamespace,
     GuestNamespace,
@@ -94,7 +95,8 @@ def create_app(settings: Settings) -> web.Application:
     )
     audit = Audit.to(settings.audit_path, secret, ops_api.instance_name(settings))
     publisher = SocketPublisher(sio, feed)
-    app[SERVICE] = service = LobbyService(store, directory, publisher, policy, audit)
+    limits = RateLimits.for_store(settings.redis_url, secret, settings.rate_limits)
+    app[SERVICE] = service = LobbyService(store, directory, publisher, policy, audit, limits)
     app[MAILER] = mailer = Mailer(directory, settings, secret)
     app[APPOINTMENTS] = Appointments(directory, service, settings, secret, mailer, audit)
     ice = IcePolicy(settings.stun_urls, settings.turn_urls, settings.turn_secret)
@@ -102,7 +104,9 @@ def create_app(settings: Settings) -> web.Application:
     broadcaster = RoomBroadcaster(sio, service, calls)
     app[ECHO] = echo = EchoService(settings.echo_max_sessions, settings.echo_max_seconds)
     app[CONNECTIONS] = connections = LocalConnections()
-    sio.register_namespace(GuestNamespace(service, calls, broadcaster, echo, connections))
+    sio.register_namespace(
+        GuestNamespace(service, calls, broadcaster, echo, connections, settings.trusted_proxies)
+    )
     sio.register_namespace(ClinicianNamespace(service, calls, broadcaster, feed, connections))
     sio.attach(app)
     app.add_routes(sessions.routes)
@@ -142,6 +146,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     if isinstance(manager, OwnedRedisManager):
         await _bounded("pub/sub", manager.close())
     await _bounded("store", app[STORE].close())
+    await _bounded("rate limits", app[SERVICE].limits.close())
     app[DIRECTORY].close()
     app[SERVICE].audit.close()
 

@@ -73,9 +73,14 @@ class Conflict(LobbyError):
 
 
 class RateLimited(LobbyError):
-    """Too many requests from this connection."""
+    """Too many requests (from this address, for this account, on this connection…);
+    `retry_after` says in how many seconds to try again."""
 
     code = "rate_limited"
+
+    def __init__(self, message: str = "", retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class InvitationRevoked(LobbyError):

@@ -20,10 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from lobby import invites, machine
+from lobby import invites, machine, ratelimit
 from lobby.accounts import dummy_verify, new_secret, verify_password
 from lobby.audit import Audit
 from lobby.directory import Account, Directory, Room
+from lobby.directory.people import normalise_username
 from lobby.errors import (
     Conflict,
     InvalidToken,
@@ -31,6 +32,7 @@ from lobby.errors import (
     InvitationRevoked,
     LobbyError,
     NotFound,
+    RateLimited,
     RoomClosed,
     Unauthenticated,
 )
@@ -54,7 +56,7 @@ from lobby.presence.store import (
     SaveResult,
     SessionRecord,
 )
-from lobby.throttle import LoginThrottle
+from lobby.ratelimit import RateLimits
 from lobby.upcoming import Upcoming
 from lobby.wire import NoticeCode, NoticeRequest
 
@@ -135,6 +137,7 @@ class LobbyService:
         publisher: Publisher,
         policy: Policy,
         audit: Audit,
+        limits: RateLimits,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
@@ -142,17 +145,20 @@ class LobbyService:
         self.publisher = publisher
         self.policy = policy
         self.audit = audit
+        self.limits = limits
         self.clock = clock
         self.metrics = Metrics()
-        self.throttle = LoginThrottle()
         self._known: dict[str, Visit] = {}
         self.upcoming = Upcoming(directory, clock)
 
     # sessions -------------------------------------------------------------
 
-    async def open_link(self, token: str) -> GuestEntry:
-        """Exchange an invitation token for a guest session (and open the visit)."""
+    async def open_link(self, token: str, client: str) -> GuestEntry:
+        """Exchange an invitation token for a guest session (and open the visit). Counted per
+        client address before the token is looked at, and per invitation after."""
+        await self.limits.hit(ratelimit.GUEST_OPEN_PER_CLIENT, client)
         invitation = invites.verify(token, self.policy.secret, self.clock())
+        await self.limits.hit(ratelimit.GUEST_OPEN_PER_INVITATION, invitation.visit_id)
         scheduled = self.upcoming.arrived(invitation.room_id, invitation.visit_id)
         room = self.directory.rooms.get(invitation.room_id)
         if scheduled is None or room is None:
@@ -176,18 +182,27 @@ class LobbyService:
         visit = await self._open(fresh, (session_id, record))
         return GuestEntry(session_id, record, visit, room)
 
-    async def login(self, username: str, password: str) -> tuple[str, SessionRecord, Account]:
+    async def login(
+        self, username: str, password: str, client: str
+    ) -> tuple[str, SessionRecord, Account]:
         """A new staff session; a wrong password, an unknown or disabled account all get
-        the same answer in the same time."""
-        self.throttle.check(username)
+        the same answer in the same time. Failures are limited per account and address
+        (what an attacker at one address can lock is only that pair), per address, and per
+        account (higher, for many addresses); every lockout ends with its window."""
+        who = normalise_username(username)
+        failures = _login_failures(who, client)
+        for limit, ids in failures:
+            await self.limits.check(limit, *ids)
         # argon2id takes tens of milliseconds of CPU: keep it off the event loop.
         loop = asyncio.get_running_loop()
         try:
             account = await loop.run_in_executor(None, self._check_password, username, password)
         except Unauthenticated:
-            self.throttle.missed(username)
+            for limit, ids in failures:
+                with contextlib.suppress(RateLimited):  # this one still gets its 401
+                    await self.limits.hit(limit, *ids)
             raise
-        self.throttle.succeeded(username)
+        await self.limits.clear(ratelimit.LOGIN_FAILURES_PER_ACCOUNT_CLIENT, who, client)
         now = self.clock()
         record = SessionRecord(
             "clinician", account.account_id, "", now + self.policy.clinician_session_ttl, now
@@ -545,3 +560,12 @@ def _log_transition(before: Visit | None, after: Visit) -> None:
     new = after.state.value + (" (reconnecting)" if after.reconnecting else "")
     reason = f" ({after.end_reason.value})" if after.end_reason else ""
     log.info("visit %s: %s -> %s%s", after.visit_id, old, new, reason)
+
+
+def _login_failures(who: str, client: str) -> list[tuple[ratelimit.Limit, tuple[str, ...]]]:
+    """The failure counters a log-in attempt as `who` from `client` is held to."""
+    return [
+        (ratelimit.LOGIN_FAILURES_PER_ACCOUNT_CLIENT, (who, client)),
+        (ratelimit.LOGIN_FAILURES_PER_CLIENT, (client,)),
+        (ratelimit.LOGIN_FAILURES_PER_ACCOUNT, (who,)),
+    ]

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from lobby.addresses import networks
 from lobby.eventloop import LOOPS
 
 ENV_PREFIX = "VENTEROM_"
@@ -85,6 +86,12 @@ class Settings:
     """Seconds before the first retry of a failed delivery; each next wait is 4 times
     longer (1, 4, 16, 64 minutes …)."""
     smtp_max_attempts: int = 6
+    rate_limits: bool = True
+    """Rate limits on opening links, joining, logging in and the API, shared by every
+    instance (in Redis); `0` only where all clients share one address (benchmarks)."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses or networks (CIDR) of the reverse proxies in front (nginx): only from them
+    is `X-Forwarded-For` believed, to tell a client's own address."""
 
     def __post_init__(self) -> None:
         if self.event_loop not in LOOPS:
@@ -96,6 +103,10 @@ class Settings:
                 f"{ENV_PREFIX}SMTP_SECURITY: {self.smtp_security!r} is not one of "
                 + ", ".join(SMTP_SECURITY)
             )
+        try:
+            networks(self.trusted_proxies)
+        except ValueError as exc:
+            raise ValueError(f"{ENV_PREFIX}TRUSTED_PROXIES: {exc}") from None
         if self.smtp_host and not self.smtp_from:
             raise ValueError(f"{ENV_PREFIX}SMTP_FROM is needed with {ENV_PREFIX}SMTP_HOST")
 

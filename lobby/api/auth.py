@@ -15,6 +15,7 @@ from lobby.api.principal import PRINCIPAL, bearer
 from lobby.errors import LobbyError, NotPermitted, Unauthenticated
 from lobby.http.errors import Handler, error_response
 from lobby.keys import DIRECTORY, SERVICE
+from lobby.ratelimit import API_PER_KEY
 from lobby.realtime import CLINICIAN_COOKIE
 
 PUBLIC = frozenset({"/api/v1/openapi.json"})
@@ -51,6 +52,7 @@ async def _principal(request: web.Request) -> Principal:
         if key.revoked:
             audit.record("api_key_refused", key.key_id, outcome="revoked")
             raise Unauthenticated("this API key has been revoked")
+        await request.config_dict[SERVICE].limits.hit(API_PER_KEY, key.key_id)
         return Principal.of_key(key)
     session_id = request.cookies.get(CLINICIAN_COOKIE)
     if not session_id:

@@ -36,6 +36,8 @@ ERROR_CODES = {
     404: "No such room or visit, or not one this caller may see (`not_found`).",
     409: "The resource's state refuses it: `room_closed`, `room_busy`, `revoked`, `expired`, "
     "`email_not_configured`.",
+    429: "Too many requests with this key (`rate_limited`); `Retry-After` says when to try again.",
+    503: "The service is briefly unavailable (`unavailable`); nothing was changed.",
     422: "Well-formed but impossible: `appointment_in_past`, `appointment_too_far`, "
     "`invalid_time`, `invalid_email`, `no_recipient`, `unknown_owner`, `unknown_time_zone`, "
     "`blank_text`, `idempotency_mismatch`.",
@@ -61,6 +63,10 @@ def schemas() -> dict[str, Schema]:
             "properties": {
                 "error": {"type": "string", "description": "A stable code."},
                 "message": {"type": "string", "description": "English, for a developer."},
+                "retry_after": {
+                    "type": "integer",
+                    "description": "With `rate_limited`: seconds to wait before trying again.",
+                },
             },
         },
         "RoomCreate": {

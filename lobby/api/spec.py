@@ -23,8 +23,12 @@ def _json(schema: Schema, description: str) -> Schema:
 
 
 def _errors(*statuses: int) -> dict[str, Schema]:
-    codes = (400, 401, 403, *statuses)
-    return {str(s): _json(ref("Error"), ERROR_CODES[s]) for s in sorted(set(codes))}
+    codes = sorted({400, 401, 403, 429, 503, *statuses})
+    answers = {str(s): _json(ref("Error"), ERROR_CODES[s]) for s in codes}
+    answers["429"]["headers"] = {
+        "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds."}
+    }
+    return answers
 
 
 def _param(name: str, where: str, schema: Schema, description: str = "") -> Schema:

@@ -34,7 +34,12 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def error_response(exc: errors.LobbyError) -> web.Response:
     status = next((s for kind, s in _STATUS.items() if isinstance(exc, kind)), 400)
-    return web.json_response({"error": exc.code, "message": str(exc)}, status=status)
+    body: dict[str, object] = {"error": exc.code, "message": str(exc)}
+    headers = {}
+    if isinstance(exc, errors.RateLimited):
+        body["retry_after"] = exc.retry_after
+        headers["Retry-After"] = str(exc.retry_after)
+    return web.json_response(body, status=status, headers=headers)
 
 
 @web.middleware

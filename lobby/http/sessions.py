@@ -10,6 +10,7 @@ from aiohttp import web
 from lobby.directory import Account, Room
 from lobby.directory.people import normalise_username
 from lobby.errors import InvalidPayload, RateLimited, Unauthenticated
+from lobby.http.client import request_client
 from lobby.http.errors import json_body
 from lobby.keys import SERVICE, SETTINGS
 from lobby.model import Visit, VisitState
@@ -35,7 +36,7 @@ async def open_guest_session(request: web.Request) -> web.Response:
     token = body.get("token")
     if not isinstance(token, str):
         raise InvalidPayload("token is missing")
-    entry = await request.app[SERVICE].open_link(token)
+    entry = await request.app[SERVICE].open_link(token, request_client(request))
     response = web.json_response(await _guest_state(request, entry.visit, entry.room))
     _set_cookie(
         request, response, GUEST_COOKIE, entry.session_id, request.app[SETTINGS].guest_session_ttl
@@ -62,7 +63,7 @@ async def login(request: web.Request) -> web.Response:
         raise InvalidPayload("username and password are needed")
     service = request.app[SERVICE]
     try:
-        session_id, _, account = await service.login(username, password)
+        session_id, _, account = await service.login(username, password, request_client(request))
     except (Unauthenticated, RateLimited) as exc:
         known = service.directory.accounts.by_username(username)
         who = (
@@ -136,7 +137,7 @@ def _me(request: web.Request, account: Account) -> dict[str, Any]:
 
 def _client(request: web.Request) -> str:
     """The caller's address, as a pseudonym for the audit stream."""
-    return request.app[SERVICE].audit.pseudonym("client", request.remote or "")
+    return request.app[SERVICE].audit.pseudonym("client", request_client(request))
 
 
 def _set_cookie(

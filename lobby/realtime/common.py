@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import math
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
@@ -14,10 +15,11 @@ from typing import Any
 
 import socketio
 
-from lobby.errors import LobbyError, Unavailable
+from lobby.errors import LobbyError, RateLimited, Unavailable
 from lobby.model import Visit
 from lobby.presence.failures import UNREACHABLE
 from lobby.presence.store import CallMember, Notice, SessionRecord
+from lobby.realtime.budget import EventBudget
 
 log = logging.getLogger("venterom.realtime")
 
@@ -62,6 +64,14 @@ def notice_view(notice: Notice) -> dict[str, Any]:
     return {"code": notice.code, "minutes": notice.minutes, "sent_at": notice.sent_at}
 
 
+def refusal(exc: LobbyError) -> Ack:
+    """The acknowledgement of a refused event (with when to retry, if rate limited)."""
+    ack: Ack = {"ok": False, "error": exc.code, "message": str(exc)}
+    if isinstance(exc, RateLimited):
+        ack["retry_after"] = exc.retry_after
+    return ack
+
+
 def acked(handler: Callable[..., Awaitable[Ack]]) -> Callable[..., Awaitable[Ack]]:
     """Turn refusals into error acknowledgements; nothing unexpected leaks to the client."""
 
@@ -70,7 +80,7 @@ def acked(handler: Callable[..., Awaitable[Ack]]) -> Callable[..., Awaitable[Ack
         try:
             return {"ok": True, **await handler(self, *args)}
         except LobbyError as exc:
-            return {"ok": False, "error": exc.code, "message": str(exc)}
+            return refusal(exc)
         except UNREACHABLE:
             log.warning("store unreachable", extra={"handler": handler.__name__})
             refused = Unavailable("the service is briefly unavailable; try again")
@@ -146,8 +156,15 @@ class AckingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     def __init__(self, namespace: str, connections: LocalConnections) -> None:
         super().__init__(namespace)
         self.connections = connections
+        self.budget = EventBudget()
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
+        if event == "disconnect" and args:
+            self.budget.forget(str(args[0]))
+        elif event != "connect" and args:
+            wait = self.budget.spend(str(args[0]))
+            if wait:
+                return refusal(RateLimited("too many messages; slow down", math.ceil(wait)))
         if event not in {"connect", "disconnect"} and not hasattr(self, f"on_{event}"):
             code = "not_permitted" if event in self.refused_events else "unknown_event"
             return {"ok": False, "error": code, "message": f"{event} is not available here"}

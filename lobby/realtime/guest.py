@@ -6,6 +6,8 @@ from typing import Any
 
 import socketio
 
+from lobby import ratelimit
+from lobby.addresses import client_address
 from lobby.calls import CallService
 from lobby.errors import (
     InvalidPayload,
@@ -67,8 +69,10 @@ class GuestNamespace(AckingNamespace):
         broadcaster: RoomBroadcaster,
         echo: EchoService,
         connections: LocalConnections,
+        trusted_proxies: tuple[str, ...] = (),
     ) -> None:
         super().__init__(GUEST_NS, connections)
+        self.trusted_proxies = trusted_proxies
         self.service = service
         self.calls = calls
         self.broadcaster = broadcaster
@@ -84,7 +88,12 @@ class GuestNamespace(AckingNamespace):
         except UNREACHABLE:
             raise _refusal(Unavailable()) from None
         visit_id = record.subject
-        await self.save_session(sid, {"visit_id": visit_id, "room_id": record.room_id})
+        client = client_address(
+            environ.get("REMOTE_ADDR"), environ.get("HTTP_X_FORWARDED_FOR"), self.trusted_proxies
+        )
+        await self.save_session(
+            sid, {"visit_id": visit_id, "room_id": record.room_id, "client": client}
+        )
         await self.enter_room(sid, visit_room(visit_id))
         self.connections.add_guest(visit_id, sid)
         try:
@@ -114,6 +123,9 @@ class GuestNamespace(AckingNamespace):
 
     @acked
     async def on_join(self, sid: str, data: object = None) -> Ack:
+        session = await self.get_session(sid)  # every attempt counts, well-formed or not
+        await self.service.limits.hit(ratelimit.JOIN_PER_CLIENT, str(session["client"]))
+        await self.service.limits.hit(ratelimit.JOIN_PER_VISIT, str(session["visit_id"]))
         return {"visit": guest_view(await self._act(sid, Action.JOIN, parse_join(data)))}
 
     @acked

@@ -52,7 +52,14 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str, str, str]]:
     )
     _, key = directory.api_keys.create("schemathesis", frozenset(SCOPES))
     directory.close()
-    env = {**os.environ, "VENTEROM_DATA_DIR": str(tmp_path), "VENTEROM_PORT": str(port)}
+    env = {
+        **os.environ,
+        "VENTEROM_DATA_DIR": str(tmp_path),
+        "VENTEROM_PORT": str(port),
+        # A thousand requests in seconds with one key: the per-key limit would answer most
+        # of them 429 (tests/security holds the limits to account).
+        "VENTEROM_RATE_LIMITS": "0",
+    }
     server = subprocess.Popen(
         [sys.executable, "-m", "lobby.cli", "serve"],
         env=env,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import aiohttp
 import pytest
@@ -193,24 +194,31 @@ async def test_guest_of_one_room_never_sees_another_room(harness: Harness) -> No
     assert all(p["room_id"] == other_room for p in other_clinician.received("lobby"))
 
 
-@pytest.mark.parametrize("store_kind", ["memory"])
-async def test_repeated_wrong_passwords_are_throttled(harness: Harness) -> None:
-    server = await harness.server()
+async def test_repeated_wrong_passwords_lock_only_that_address_out(harness: Harness) -> None:
+    """Five misses for one account from one address lock that pair: the clinician at
+    their own desk still logs in, and the answer says when to try again."""
+    server = await harness.server(trusted_proxies=("127.0.0.1",))
     harness.clinician("doctor")
-    async with aiohttp.ClientSession() as http:
-        statuses = []
-        for _ in range(11):
-            async with http.post(
-                f"{server.base_url}/api/login", json={"username": "doctor", "password": "guess"}
-            ) as response:
-                statuses.append((response.status, (await response.json())["error"]))
-        assert statuses[:10] == [(401, "unauthenticated")] * 10
-        assert statuses[10] == (429, "rate_limited")
-        async with http.post(
-            f"{server.base_url}/api/login",
-            json={"username": "doctor", "password": "correct horse battery"},
-        ) as response:
-            assert response.status == 429, "even the right password waits out the lockout"
+
+    async def log_in(password: str, address: str) -> tuple[int, dict[str, Any], str]:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                f"{server.base_url}/api/login",
+                json={"username": "doctor", "password": password},
+                headers={"X-Forwarded-For": address},
+            ) as response,
+        ):
+            return response.status, await response.json(), response.headers.get("Retry-After", "")
+
+    attacker, desk = "203.0.113.66", "198.51.100.10"
+    statuses = [(await log_in("guess", attacker))[:2] for _ in range(6)]
+    assert [s for s, _ in statuses[:5]] == [401] * 5
+    status, body, retry_after = await log_in("correct horse battery", attacker)
+    assert (status, body["error"]) == (429, "rate_limited"), "even the right password waits"
+    assert 0 < body["retry_after"] <= 15 * 60 and retry_after == str(body["retry_after"])
+    assert (await log_in("correct horse battery", desk))[0] == 200, "not locked out"
+    assert (await log_in("guess", "not-an-address, " + desk))[0] == 401
 
 
 @pytest.mark.parametrize("store_kind", ["memory"])
