@@ -99,6 +99,7 @@ class Load:
             self.base_url,
             namespaces=[namespace],
             transports=["websocket"],
+            headers={"Origin": self.base_url},  # as a browser sends it; others are refused
             wait_timeout=CONNECT_TIMEOUT,
         )
 

@@ -61,8 +61,9 @@ from signaling.echo import EchoService
 
 log = logging.getLogger("venterom.app")
 
-MAX_MESSAGE_BYTES = 128 * 1024
-"""Largest socket.io message accepted (an SDP may be up to 64 KiB)."""
+MAX_MESSAGE_BYTES = 64 * 1024
+"""Largest socket.io message, websocket or long-polling, accepted (an SDP may be up to
+48 KiB); a larger one closes the connection."""
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -78,6 +79,7 @@ def create_app(settings: Settings) -> web.Application:
         ping_interval=settings.ping_interval,
         ping_timeout=settings.ping_timeout,
         max_http_buffer_size=MAX_MESSAGE_BYTES,
+        cors_allowed_origins=list(settings.origins),
         http_compression=False,
         compression_threshold=1 << 30,
     )
@@ -104,10 +106,13 @@ def create_app(settings: Settings) -> web.Application:
     broadcaster = RoomBroadcaster(sio, service, calls)
     app[ECHO] = echo = EchoService(settings.echo_max_sessions, settings.echo_max_seconds)
     app[CONNECTIONS] = connections = LocalConnections()
-    sio.register_namespace(
-        GuestNamespace(service, calls, broadcaster, echo, connections, settings.trusted_proxies)
+    guests = GuestNamespace(
+        service, calls, broadcaster, echo, connections, settings.trusted_proxies
     )
-    sio.register_namespace(ClinicianNamespace(service, calls, broadcaster, feed, connections))
+    clinicians = ClinicianNamespace(service, calls, broadcaster, feed, connections)
+    for namespace in (guests, clinicians):
+        namespace.allowed_origins = frozenset(settings.origins)
+        sio.register_namespace(namespace)
     sio.attach(app)
     app.add_routes(sessions.routes)
     app.add_routes(ops.routes)

@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from lobby.addresses import networks
 from lobby.eventloop import LOOPS
@@ -89,6 +90,9 @@ class Settings:
     rate_limits: bool = True
     """Rate limits on opening links, joining, logging in and the API, shared by every
     instance (in Redis); `0` only where all clients share one address (benchmarks)."""
+    allowed_origins: tuple[str, ...] = ()
+    """Origins (`https://host[:port]`) whose pages may open the realtime connection; empty:
+    the public URL's. A connection with another `Origin`, or none, is refused."""
     trusted_proxies: tuple[str, ...] = ()
     """Addresses or networks (CIDR) of the reverse proxies in front (nginx): only from them
     is `X-Forwarded-For` believed, to tell a client's own address."""
@@ -113,6 +117,13 @@ class Settings:
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def origins(self) -> tuple[str, ...]:
+        if self.allowed_origins:
+            return tuple(origin.rstrip("/") for origin in self.allowed_origins)
+        parts = urlsplit(self.base_url)
+        return (f"{parts.scheme}://{parts.netloc}",)
 
     @property
     def database_path(self) -> str:

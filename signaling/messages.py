@@ -22,7 +22,8 @@ from signaling.errors import (
     UnknownDescriptionType,
 )
 
-MAX_SDP_BYTES = 64 * 1024
+MAX_SDP_BYTES = 48 * 1024
+"""Real offers are a few KiB; below the 64 KiB message cap, so the answer is a clear error."""
 MAX_SDP_CANDIDATES = 300
 MAX_CANDIDATE_BYTES = 1024
 MAX_MID_CHARS = 64
@@ -139,11 +140,12 @@ def _optional_index(value: object) -> int | None:
 
 
 def _check_sdp(sdp: str) -> None:
-    """Refuse oversized SDP, SDP without DTLS fingerprint, or with a flood of candidates."""
+    """Refuse oversized SDP, text that is no SDP (no `v=0` start, a NUL character, which
+    SDP never holds), SDP without DTLS fingerprint, or with a flood of candidates."""
     if _too_long(sdp, MAX_SDP_BYTES):
         raise SdpTooLarge(f"sdp is over {MAX_SDP_BYTES} bytes")
-    if not sdp.startswith("v=0"):
-        raise SdpMalformed("sdp must start with v=0")
+    if not sdp.startswith("v=0") or "\x00" in sdp:
+        raise SdpMalformed("sdp must start with v=0 and hold no NUL character")
     lines = _LINE_BREAK.split(sdp)
     if not any(line.startswith("a=fingerprint:") for line in lines):
         raise SdpMissingFingerprint("sdp has no a=fingerprint line (DTLS is required)")

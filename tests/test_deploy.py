@@ -57,6 +57,8 @@ def test_app_instances_share_redis_secret_and_directory() -> None:
         settings = Settings.from_env({k: str(v) for k, v in env.items()})
         assert settings.secure_cookies and settings.redis_url and settings.turn_secret
         assert settings.audit_path == "/data/audit.log", "the audit stream on the volume"
+        assert settings.trusted_proxies and settings.rate_limits, "limits per real client"
+        assert settings.origins == ("https://venterom.example.no",)
         assert (settings.smtp_host, settings.smtp_port) == ("", 587), "no e-mail unless set"
         servers = ice_servers(
             settings.stun_urls, settings.turn_urls, settings.turn_secret, "v_x", 0, 600

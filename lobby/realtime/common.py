@@ -15,7 +15,7 @@ from typing import Any
 
 import socketio
 
-from lobby.errors import LobbyError, RateLimited, Unavailable
+from lobby.errors import InvalidPayload, LobbyError, RateLimited, Unavailable
 from lobby.model import Visit
 from lobby.presence.failures import UNREACHABLE
 from lobby.presence.store import CallMember, Notice, SessionRecord
@@ -29,6 +29,7 @@ GUEST_COOKIE = "venterom_guest"
 CLINICIAN_COOKIE = "venterom_session"
 
 Ack = dict[str, Any]
+FORBIDDEN_ORIGIN = "forbidden_origin"
 
 
 def visit_room(visit_id: str) -> str:
@@ -153,18 +154,36 @@ class AckingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     refused_events: frozenset[str] = frozenset()
     """Events that exist for the other kind of user: answered `not_permitted`."""
 
+    allowed_origins: frozenset[str] = frozenset()
+    """Pages that may connect (their `Origin`); a browser always sends it."""
+
     def __init__(self, namespace: str, connections: LocalConnections) -> None:
         super().__init__(namespace)
         self.connections = connections
         self.budget = EventBudget()
 
+    def _from_our_pages(self, environ: dict[str, Any]) -> bool:
+        """A connection opened by one of our own pages: its `Origin` is ours, or, where a
+        browser sends none (a same-origin long-polling GET), it says `Sec-Fetch-Site:
+        same-origin`. Anything else, including a client that names no origin, is refused."""
+        origin = environ.get("HTTP_ORIGIN")
+        if origin is not None:
+            return origin in self.allowed_origins
+        return environ.get("HTTP_SEC_FETCH_SITE") == "same-origin"
+
     async def trigger_event(self, event: str, *args: Any) -> Any:
-        if event == "disconnect" and args:
+        if event == "connect":
+            environ = args[1] if len(args) > 1 and isinstance(args[1], dict) else {}
+            if not self._from_our_pages(environ):
+                raise socketio.exceptions.ConnectionRefusedError(FORBIDDEN_ORIGIN)
+        elif event == "disconnect" and args:
             self.budget.forget(str(args[0]))
-        elif event != "connect" and args:
+        elif args:
             wait = self.budget.spend(str(args[0]))
             if wait:
                 return refusal(RateLimited("too many messages; slow down", math.ceil(wait)))
+            if _has_bytes(args[1:]):
+                return refusal(InvalidPayload("binary attachments are not accepted"))
         if event not in {"connect", "disconnect"} and not hasattr(self, f"on_{event}"):
             code = "not_permitted" if event in self.refused_events else "unknown_event"
             return {"ok": False, "error": code, "message": f"{event} is not available here"}
@@ -175,3 +194,16 @@ class AckingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             self.connections.in_flight -= 1
             if not self.connections.in_flight:
                 self.connections.idle.set()
+
+
+def _has_bytes(value: Any, depth: int = 0) -> bool:
+    """Whether a payload carries bytes (a socket.io binary attachment) anywhere."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return True
+    if depth > 32:
+        return False  # deeper than any payload we accept: refused by its validation anyway
+    if isinstance(value, dict):
+        return any(_has_bytes(v, depth + 1) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_bytes(v, depth + 1) for v in value)
+    return False

@@ -73,7 +73,13 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]
     async def close(self, wait: bool = True, abort: bool = False, reason: Any = None) -> None:
         if not (abort or self.closed or self.closing):
             self._said_goodbye = True  # upstream's close sends CLOSE in exactly this case
-        await super().close(wait=wait, abort=abort, reason=reason)
+        await super().close(wait=False, abort=abort, reason=reason)
+        if wait:
+            # Upstream waits for the queue to be sent without a limit; a long-polling client
+            # that never polls again (a refused oversized POST) held its request forever.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.server.ping_timeout):
+                    await self.queue.join()
         # Wake the writer: it sends what is queued (the CLOSE packet) and closes the
         # websocket, which ends the reader. Upstream left that to their timeouts.
         self.queue.put_nowait(None)

@@ -81,7 +81,7 @@ async def test_a_polling_client_upgrades_to_websocket_and_is_served(harness: Har
         server.base_url,
         namespaces=["/guest"],
         transports=["polling", "websocket"],
-        headers={"Cookie": cookies},
+        headers={"Cookie": cookies, "Origin": server.base_url},
         wait_timeout=10,
     )
     harness.clients.append(guest)

@@ -48,7 +48,7 @@ async def test_a_guest_cookie_does_not_open_the_clinician_namespace(harness: Har
             server.base_url,
             namespaces=["/clinician"],
             transports=["websocket"],
-            headers={"Cookie": cookie},
+            headers={"Cookie": cookie, "Origin": server.base_url},
             wait_timeout=5,
         )
     await client.disconnect()
@@ -67,7 +67,9 @@ async def test_no_session_no_connection(harness: Harness, namespace: str, cookie
             server.base_url,
             namespaces=[namespace],
             transports=["websocket"],
-            headers={"Cookie": cookie} if cookie else {},
+            headers={"Cookie": cookie, "Origin": server.base_url}
+            if cookie
+            else {"Origin": server.base_url},
             wait_timeout=5,
         )
     await client.disconnect()
@@ -237,7 +239,7 @@ async def test_a_session_whose_visit_is_long_gone_is_refused(harness: Harness) -
             server.base_url,
             namespaces=["/guest"],
             transports=["websocket"],
-            headers={"Cookie": cookie},
+            headers={"Cookie": cookie, "Origin": server.base_url},
             wait_timeout=5,
         )
     await client.disconnect()

@@ -151,7 +151,11 @@ async def test_churn_leaves_nothing_of_gone_sockets_and_emits_still_arrive(
     refused = socketio.AsyncClient(reconnection=False)
     try:
         await refused.connect(
-            server.base_url, namespaces=["/guest"], transports=["websocket"], wait_timeout=5
+            server.base_url,
+            namespaces=["/guest"],
+            transports=["websocket"],
+            headers={"Origin": server.base_url},
+            wait_timeout=5,
         )
     except socketio.exceptions.ConnectionError:
         pass

@@ -108,7 +108,11 @@ async def test_malformed_signals_are_refused_and_not_relayed(harness: Harness) -
     sdp = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
     cases = [
         ({"description": {"type": "offer", "sdp": sdp}}, "sdp_missing_fingerprint"),
-        ({"description": {"type": "offer", "sdp": sdp + "a=x\r\n" * 14_000}}, "sdp_too_large"),
+        # 50 KiB of SDP in a message under the 64 KiB cap (JSON escapes each CR LF).
+        (
+            {"description": {"type": "offer", "sdp": sdp + ("a=" + "x" * 60 + "\r\n") * 800}},
+            "sdp_too_large",
+        ),
         ({"description": {"type": "rollback", "sdp": sdp}}, "unknown_sdp_type"),
         (
             {"description": {"type": "offer", "sdp": sdp}, "candidate": {"candidate": ""}},
