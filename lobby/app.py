@@ -94,6 +94,7 @@ def create_app(settings: Settings) -> web.Application:
         guest_session_ttl=settings.guest_session_ttl,
         clinician_session_ttl=settings.clinician_session_ttl,
         grace_period=settings.grace_period,
+        clinician_idle_timeout=settings.clinician_idle_timeout,
     )
     audit = Audit.to(settings.audit_path, secret, ops_api.instance_name(settings))
     publisher = SocketPublisher(sio, feed)
@@ -208,6 +209,10 @@ async def _sweep_until(app: web.Application, stop: asyncio.Event) -> None:
     ttl = max(15, round(3 * settings.heartbeat_interval))
     marker = f"{ops_api.instance_name(settings)}-{secrets.token_hex(4)}"  # one per app
     keeper = PresenceKeeper(service, connections, marker, ttl)
+    # The marker from the start: an instance's first beat then writes back only what the
+    # store lost since, not what was ended on purpose meanwhile (a logout, a left visit).
+    with contextlib.suppress(Exception):
+        await app[STORE].kept(marker, ttl)
     last_beat, reachable = 0.0, True
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
@@ -236,7 +241,7 @@ async def _sweep_until(app: web.Application, stop: asyncio.Event) -> None:
         except Exception:
             log.exception("sweep failed")
         try:
-            await close_void_sessions(app[SIO], connections, app[DIRECTORY], service.audit)
+            await close_void_sessions(app[SIO], connections, service)
         except Exception:
             log.exception("closing void staff sessions failed")
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -65,6 +66,9 @@ log = logging.getLogger("venterom.lobby")
 MAX_ATTEMPTS = 8
 """Compare-and-set retries before giving up with `conflict`; each retry re-validates."""
 
+SEEN_EVERY = 60.0
+"""A staff session's use is written down at most this often (seconds)."""
+
 MAX_KNOWN = 100_000
 """Visits whose last seen version this instance keeps (the oldest are dropped first)."""
 
@@ -112,6 +116,7 @@ class Policy:
     guest_session_ttl: float
     clinician_session_ttl: float
     grace_period: float
+    clinician_idle_timeout: float = 30 * 60.0
 
 
 Authorize = Callable[[Visit], None]
@@ -205,7 +210,7 @@ class LobbyService:
         await self.limits.clear(ratelimit.LOGIN_FAILURES_PER_ACCOUNT_CLIENT, who, client)
         now = self.clock()
         record = SessionRecord(
-            "clinician", account.account_id, "", now + self.policy.clinician_session_ttl, now
+            "clinician", account.account_id, "", now + self.policy.clinician_session_ttl, now, now
         )
         session_id = new_secret()
         await self.store.put_session(session_id, record)
@@ -228,9 +233,43 @@ class LobbyService:
         no password reset since)."""
         record = await self.session(session_id, "clinician")
         account = self.directory.accounts.get(record.subject)
-        if account is None or not account.accepts_session(record.issued_at):
+        if account is None or not self._staff_usable(record, account):
             raise Unauthenticated("no valid session")
+        assert session_id is not None
+        await self._seen(session_id, record)
         return record, account
+
+    async def ended_staff_sessions(self, held: dict[str, SessionRecord]) -> dict[str, str]:
+        """Of these staff sessions (of connected dashboards, as their sockets hold them),
+        those that ended, with why: `expired`, `logged_out`, `account_changed` (disabled,
+        password reset). A connected dashboard is use: the others' idle clocks are reset."""
+        now = self.clock()
+        ended = {sid: "expired" for sid, record in held.items() if record.expires_at <= now}
+        # A session the store does not hold is not ended: the store may have lost its data
+        # (Redis restarted empty), and the keeper writes it back.
+        stored = await self.store.sessions([sid for sid in held if sid not in ended])
+        accounts = self.directory.accounts.many(r.subject for r in stored.values())
+        for session_id, record in stored.items():
+            account = accounts.get(record.subject)
+            if record.ended:
+                ended[session_id] = "logged_out"
+            elif account is None or not account.accepts_session(record.issued_at):
+                ended[session_id] = "account_changed"
+            else:
+                await self._seen(session_id, record)
+        return ended
+
+    def _staff_usable(self, record: SessionRecord, account: Account) -> bool:
+        last_use = record.seen_at or record.issued_at
+        idle = bool(last_use) and self.clock() - last_use > self.policy.clinician_idle_timeout
+        return account.accepts_session(record.issued_at) and not idle
+
+    async def _seen(self, session_id: str, record: SessionRecord) -> None:
+        """Note the session's use, at most once a minute (a store write each time)."""
+        now = self.clock()
+        every = min(SEEN_EVERY, self.policy.clinician_idle_timeout / 4)
+        if now - (record.seen_at or record.issued_at) >= every:
+            await self.store.put_session(session_id, dataclasses.replace(record, seen_at=now))
 
     async def guest_session(self, session_id: str | None) -> tuple[SessionRecord, Visit]:
         """A guest's session and where their visit stands, in one store read."""
@@ -241,12 +280,17 @@ class LobbyService:
         return record, self._read(record.subject, visit)
 
     def _valid(self, record: SessionRecord | None, kind: str) -> SessionRecord:
-        if record is None or record.kind != kind or record.expires_at <= self.clock():
+        if record is None or record.ended or record.kind != kind:
+            raise Unauthenticated("no valid session")
+        if record.expires_at <= self.clock():
             raise Unauthenticated("no valid session")
         return record
 
     async def logout(self, session_id: str) -> None:
-        await self.store.delete_session(session_id)
+        """End a session: refused from now on, and its sockets closed within a sweep."""
+        record = await self.store.get_session(session_id)
+        if record is not None and not record.ended:
+            await self.store.put_session(session_id, dataclasses.replace(record, ended=True))
 
     # guest actions ----------------------------------------------------------
 

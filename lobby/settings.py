@@ -46,6 +46,9 @@ class Settings:
     server stalled for more than this (beyond the interval) loses its clients."""
     guest_session_ttl: int = 4 * 3600
     clinician_session_ttl: int = 10 * 3600
+    """A staff session's absolute lifetime: log in again after this, whatever happens."""
+    clinician_idle_timeout: int = 30 * 60
+    """A staff session unused this long ends (an open dashboard counts as use)."""
     invite_early: int = 2 * 3600
     """How long before the appointment an invitation link starts to work."""
     invite_late: int = 4 * 3600

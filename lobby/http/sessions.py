@@ -62,6 +62,10 @@ async def login(request: web.Request) -> web.Response:
     if not isinstance(username, str) or not isinstance(password, str) or len(password) > 1024:
         raise InvalidPayload("username and password are needed")
     service = request.app[SERVICE]
+    earlier = request.cookies.get(CLINICIAN_COOKIE)
+    if earlier:
+        # A new id at every log-in: a session id planted before it (fixation) goes nowhere.
+        await service.logout(earlier)
     try:
         session_id, _, account = await service.login(username, password, request_client(request))
     except (Unauthenticated, RateLimited) as exc:

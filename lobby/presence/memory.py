@@ -159,6 +159,10 @@ class MemoryPresenceStore:
     async def delete_session(self, session_id: str) -> None:
         self._sessions.pop(session_id)
 
+    async def sessions(self, session_ids: list[str]) -> dict[str, SessionRecord]:
+        found = {sid: self._sessions.get(sid) for sid in session_ids}
+        return {sid: record for sid, record in found.items() if record is not None}
+
     async def set_notice(self, room_id: str, notice: Notice) -> None:
         self._notices.put(room_id, notice, self.ttls.notice)
 

@@ -357,6 +357,8 @@ def _session_json(record: SessionRecord) -> str:
             "room_id": record.room_id,
             "expires_at": record.expires_at,
             "issued_at": record.issued_at,
+            "seen_at": record.seen_at,
+            "ended": record.ended,
         }
     )
 
@@ -376,6 +378,8 @@ def _decode_session(raw: object) -> SessionRecord | None:
         room_id=str(data["room_id"]),
         expires_at=float(data["expires_at"]),
         issued_at=float(data.get("issued_at", 0.0)),
+        seen_at=float(data.get("seen_at", 0.0)),
+        ended=bool(data.get("ended", False)),
     )
     # The key's TTL is rounded up to whole seconds; the record's own time is exact.
     return record if record.expires_at > time.time() else None
@@ -711,6 +715,16 @@ class RedisPresenceStore:
 
     async def delete_session(self, session_id: str) -> None:
         await self.client.delete(session_key(self.prefix, session_id))
+
+    async def sessions(self, session_ids: list[str]) -> dict[str, SessionRecord]:
+        if not session_ids:
+            return {}
+        keys = [session_key(self.prefix, sid) for sid in session_ids]
+        raws = await self._line.execute("MGET", *keys)
+        found = {
+            sid: _decode_session(raw) for sid, raw in zip(session_ids, raws, strict=True) if raw
+        }
+        return {sid: record for sid, record in found.items() if record is not None}
 
     async def set_notice(self, room_id: str, notice: Notice) -> None:
         payload = json.dumps(

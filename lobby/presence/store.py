@@ -27,6 +27,12 @@ class SessionRecord:
     issued_at: float = 0.0
     """When it was opened: an account's sessions from before a password reset or a
     disabling are void."""
+    seen_at: float = 0.0
+    """Its last sign of use (a request, or a connected dashboard), for the idle timeout;
+    written at most once a minute."""
+    ended: bool = False
+    """Logged out: kept (until it would have expired) so that every instance can tell a
+    logout, whose sockets it closes, from a store that lost its data, which it refills."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +150,10 @@ class PresenceStore(Protocol):
         ...
 
     async def delete_session(self, session_id: str) -> None: ...
+
+    async def sessions(self, session_ids: list[str]) -> dict[str, SessionRecord]:
+        """The sessions that exist, by id, in one round trip."""
+        ...
 
     async def set_notice(self, room_id: str, notice: Notice) -> None: ...
 

@@ -1,4 +1,5 @@
-"""Staff sockets whose session is void (account disabled, password reset) are closed."""
+"""Staff sockets whose session ended are closed within a sweep: logged out (on any
+instance), expired, or the account disabled or its password reset."""
 
 from __future__ import annotations
 
@@ -6,35 +7,33 @@ import logging
 
 import socketio
 
-from lobby.audit import Audit
-from lobby.directory import Directory
 from lobby.realtime.common import CLINICIAN_NS, LocalConnections
+from lobby.service import LobbyService
 
 log = logging.getLogger("venterom.realtime")
 
 
 async def close_void_sessions(
-    sio: socketio.AsyncServer, connections: LocalConnections, directory: Directory, audit: Audit
+    sio: socketio.AsyncServer, connections: LocalConnections, service: LobbyService
 ) -> int:
-    """Disconnect this instance's staff sockets whose account no longer accepts their
-    session; one directory read for all of them. Returns how many were closed."""
+    """Disconnect this instance's staff sockets whose session is no longer usable; one store
+    read and one directory read for all of them. Returns how many were closed."""
     staff = {
-        sid: record
-        for sid, (_, record) in list(connections.sessions.items())
+        sid: (session_id, record)
+        for sid, (session_id, record) in list(connections.sessions.items())
         if record.kind == "clinician"
     }
     if not staff:
         return 0
-    accounts = directory.accounts.many(record.subject for record in staff.values())
+    ended = await service.ended_staff_sessions(dict(staff.values()))
     closed = 0
-    for sid, record in staff.items():
-        account = accounts.get(record.subject)
-        if account is not None and account.accepts_session(record.issued_at):
+    for sid, (session_id, record) in staff.items():
+        if session_id not in ended:
             continue
         connections.sessions.pop(sid, None)
         await sio.disconnect(sid, namespace=CLINICIAN_NS)
-        audit.record("session_closed", record.subject, outcome="account_changed")
+        service.audit.record("session_closed", record.subject, outcome=ended[session_id])
         closed += 1
     if closed:
-        log.info("closed staff sockets of changed accounts", extra={"sockets": closed})
+        log.info("closed staff sockets of ended sessions", extra={"sockets": closed})
     return closed
