@@ -179,6 +179,14 @@ class LobbyService:
             appointment_start=scheduled.start,
             appointment_end=scheduled.end,
         )
+        if scheduled.ended_reason is not None:
+            # Ended for good, and presence has forgotten it: the link shows that ending.
+            fresh = dataclasses.replace(
+                fresh,
+                state=VisitState.ENDED,
+                end_reason=scheduled.ended_reason,
+                detail=scheduled.ended_detail,
+            )
         now = self.clock()
         record = SessionRecord(
             "guest", fresh.visit_id, room.room_id, now + self.policy.guest_session_ttl, now
@@ -566,6 +574,9 @@ class LobbyService:
                 self._remember(result.current)
             return result
         self._remember(after)
+        if after.end_reason is not None and after.end_reason not in machine.REOPENABLE:
+            self.directory.schedule.finish(after.visit_id, after.end_reason, after.detail)
+            self.upcoming.forget(after.room_id)  # other instances': within their cache's 5 s
         _log_transition(before, after)
         self.metrics.visit_changed(before, after, self.clock())
         if after.ended:

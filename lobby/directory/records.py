@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from lobby.model import Role
+from lobby.model import EndReason, Role
 
 
 class AccountRole(enum.Enum):
@@ -69,6 +69,10 @@ class ScheduledVisit:
     """The guest's e-mail address, kept only until the invitation expires."""
     language: Language = Language.NB
     created: float = 0.0
+    ended_reason: EndReason | None = None
+    """Set when the visit ended for good (presence forgets it ten minutes later): its link
+    shows that ending rather than starting over."""
+    ended_detail: str = ""
 
     @property
     def revoked(self) -> bool:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from lobby.accounts import new_id
 from lobby.directory.db import Database
 from lobby.directory.records import DirectoryError, Language, ScheduledVisit
-from lobby.model import Role
+from lobby.model import EndReason, Role
 
 
 class Schedule:
@@ -119,6 +119,15 @@ class Schedule:
             raise DirectoryError(f"unknown visit {visit_id!r}")
         return visit
 
+    def finish(self, visit_id: str, reason: EndReason, detail: str) -> None:
+        """Record that the visit ended for good (the first ending stands)."""
+        with self._db.transaction() as db:
+            db.execute(
+                "UPDATE visits SET ended_reason = ?, ended_detail = ?"
+                " WHERE id = ? AND ended_reason IS NULL",
+                (reason.value, detail, visit_id),
+            )
+
     def forget_expired_recipients(self) -> int:
         """Erase the e-mail address of every invitation that no longer works."""
         with self._db.transaction() as db:
@@ -142,4 +151,6 @@ def _visit(row: sqlite3.Row) -> ScheduledVisit:
         email=row["email"],
         language=Language(row["language"]),
         created=row["created"],
+        ended_reason=EndReason(row["ended_reason"]) if row["ended_reason"] else None,
+        ended_detail=row["ended_detail"],
     )

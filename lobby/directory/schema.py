@@ -105,6 +105,17 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
 )
 
+MIGRATIONS += (
+    Migration(
+        3,
+        "how a visit ended for good (denied, completed, moved to phone, removed, revoked)",
+        (
+            "ALTER TABLE visits ADD COLUMN ended_reason TEXT",
+            "ALTER TABLE visits ADD COLUMN ended_detail TEXT NOT NULL DEFAULT ''",
+        ),
+    ),
+)
+
 LATEST = MIGRATIONS[-1].version
 
 

@@ -14,7 +14,7 @@ key                        type    content                              TTL
 ``room:{room_id}:seq``     string  count of saves, orders snapshots     visit (refreshed)
 ``reconnecting``           zset    visit ids, score reconnecting_since  visit (refreshed)
 ``heartbeats``             zset    visit ids, score last heartbeat      heartbeat_index
-``session:{session_id}``   string  JSON `SessionRecord` (no names)      until expires_at
+``session:{sha256(id)}``   string  JSON `SessionRecord` (no names)      until expires_at
 ``notice:{room_id}``       string  JSON `Notice` (fixed code)           notice
 ``call:{room_id}``         hash    clinician peer id -> JSON CallMember  visit (refreshed)
 ``instance:{id}``          string  JSON counts of one instance (no names) 3 heartbeats
@@ -26,6 +26,7 @@ key                        type    content                              TTL
 from __future__ import annotations
 
 import enum
+import hashlib
 import json
 import math
 import time
@@ -70,8 +71,9 @@ def room_live_key(prefix: str, room_id: str) -> str:
 
 
 def session_key(prefix: str, session_id: str) -> str:
-    """The JSON `SessionRecord` behind a session cookie."""
-    return f"{prefix}session:{session_id}"
+    """The JSON `SessionRecord` behind a session cookie, under a hash of the cookie's value:
+    whoever can read Redis learns no session id that would work."""
+    return f"{prefix}session:{hashlib.sha256(session_id.encode()).hexdigest()[:40]}"
 
 
 def room_sequence_key(prefix: str, room_id: str) -> str:

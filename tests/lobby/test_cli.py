@@ -163,7 +163,10 @@ async def test_demo_server_prints_a_working_login_and_invitation(
             guest = socketio.AsyncClient(reconnection=False)
             cookies = "; ".join(f"{c.key}={c.value}" for c in http.cookie_jar)
             await guest.connect(
-                base, namespaces=["/guest"], transports=["websocket"], headers={"Cookie": cookies, "Origin": base}
+                base,
+                namespaces=["/guest"],
+                transports=["websocket"],
+                headers={"Cookie": cookies, "Origin": base},
             )
             joined = await guest.call("join", JOIN_DETAILS, namespace="/guest")
             assert joined["visit"]["state"] == "waiting", joined
