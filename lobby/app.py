@@ -97,7 +97,8 @@ def create_app(settings: Settings) -> web.Application:
         clinician_idle_timeout=settings.clinician_idle_timeout,
     )
     audit = Audit.to(settings.audit_path, secret, ops_api.instance_name(settings))
-    publisher = SocketPublisher(sio, feed)
+    app[CONNECTIONS] = connections = LocalConnections()
+    publisher = SocketPublisher(sio, feed, connections)
     limits = RateLimits.for_store(settings.redis_url, secret, settings.rate_limits)
     app[SERVICE] = service = LobbyService(store, directory, publisher, policy, audit, limits)
     app[MAILER] = mailer = Mailer(directory, settings, secret)
@@ -106,7 +107,6 @@ def create_app(settings: Settings) -> web.Application:
     app[CALLS] = calls = CallService(service, ice, settings.heartbeat_timeout)
     broadcaster = RoomBroadcaster(sio, service, calls)
     app[ECHO] = echo = EchoService(settings.echo_max_sessions, settings.echo_max_seconds)
-    app[CONNECTIONS] = connections = LocalConnections()
     guests = GuestNamespace(
         service, calls, broadcaster, echo, connections, settings.trusted_proxies
     )
@@ -242,6 +242,8 @@ async def _sweep_until(app: web.Application, stop: asyncio.Event) -> None:
             log.exception("sweep failed")
         try:
             await close_void_sessions(app[SIO], connections, service)
+        except UNREACHABLE:
+            pass  # said once per outage above
         except Exception:
             log.exception("closing void staff sessions failed")
 
@@ -249,6 +251,7 @@ async def _sweep_until(app: web.Application, stop: asyncio.Event) -> None:
 async def _disconnect_clients(app: web.Application) -> None:
     """Say goodbye to every client, so guests are flagged reconnecting at once (and move to
     another instance) instead of after the heartbeat timeout."""
+    app[SIO].eio.shutting_down = True
     sockets = app[SIO].eio.sockets
     for sid, sock in list(sockets.items()):
         # Don't wait for the send queue: a half-dead client would hold shutdown forever.

@@ -20,6 +20,7 @@ from lobby.presence.store import Announcement, Notice, RoomSnapshot
 from lobby.realtime.common import (
     CLINICIAN_NS,
     GUEST_NS,
+    LocalConnections,
     call_room,
     lobby_room,
     notice_view,
@@ -38,9 +39,12 @@ class SocketPublisher:
     which publishes it in the same step as the save; here it is then delivered to this
     instance's sockets only."""
 
-    def __init__(self, sio: socketio.AsyncServer, feed: RoomFeed) -> None:
+    def __init__(
+        self, sio: socketio.AsyncServer, feed: RoomFeed, connections: LocalConnections
+    ) -> None:
         self._sio = sio
         self._feed = feed
+        self._connections = connections
 
     def announcements(self, after: Visit) -> list[Announcement]:
         manager = self._sio.manager
@@ -62,6 +66,11 @@ class SocketPublisher:
         room: RoomSnapshot | None = None,
         announced: bool = False,
     ) -> None:
+        held = self._connections.snapshots
+        if after.visit_id in held:
+            # What this instance would write back if Redis lost it: the visit as saved now
+            # (an admission by a clinician here), not as the guest last acted.
+            held[after.visit_id] = after
         await self._sio.emit(
             "visit",
             guest_view(after),

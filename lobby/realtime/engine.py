@@ -176,7 +176,8 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]
                 except Exception:
                     break
             else:
-                if self._said_goodbye:
+                # At shutdown aiohttp has stopped reading: the client's close is never seen.
+                if self._said_goodbye and not self.server.shutting_down:
                     await self._client_closes_first()
             await ws.close()
 
@@ -216,6 +217,9 @@ class _LeanSockets(dict[str, Any]):
 
 class LeanEngineServer(engineio.AsyncServer):  # type: ignore[misc]
     """An engine.io server whose sockets are `LeanSocket`s, which time their own pongs."""
+
+    shutting_down = False
+    """Set when the app stops: sockets then close at once, without waiting for the client."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **{**kwargs, "monitor_clients": False})
