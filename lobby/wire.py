@@ -117,8 +117,10 @@ def parse_notice(payload: object) -> NoticeRequest:
     data = _mapping(payload, {"room_id", "code", "minutes"})
     code = _enum(NoticeCode, data.get("code"), "code")
     minutes = data.get("minutes", 0)
+    if isinstance(minutes, bool) or not isinstance(minutes, int):
+        raise InvalidPayload("minutes must be a whole number")
     if code is NoticeCode.RUNNING_LATE:
-        if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes not in LATE_MINUTES:
+        if minutes not in LATE_MINUTES:
             raise InvalidPayload("minutes must be a whole number from 5 to 120")
     else:
         minutes = 0

@@ -203,7 +203,8 @@ def _text(value: object, field: str, max_length: int, required: bool = False) ->
 def _known_zone(name: str) -> str:
     try:
         zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        # OSError: a folder of the zone database ("America") or a name too long for a file.
         raise Unprocessable(f"unknown time zone {name!r}", "unknown_time_zone") from exc
     return name
 
