@@ -116,7 +116,7 @@ def create_app(settings: Settings) -> web.Application:
         sio.register_namespace(namespace)
     sio.attach(app)
     app.add_routes(sessions.routes)
-    app.add_routes(ops.routes)
+    ops.setup(app)
     app.add_routes(ops_api.routes)
     app.add_subapp(API_PREFIX, create_api())
     pages.setup(app)

@@ -10,6 +10,7 @@ from lobby.calls import CallService
 from lobby.directory import Directory
 from lobby.feed import RoomFeed
 from lobby.mail.mailer import Mailer
+from lobby.metrics import Exposition
 from lobby.presence.store import PresenceStore
 from lobby.realtime import LocalConnections
 from lobby.service import LobbyService
@@ -27,3 +28,4 @@ CONNECTIONS = web.AppKey("connections", LocalConnections)
 SIO = web.AppKey("sio", socketio.AsyncServer)
 APPOINTMENTS = web.AppKey("appointments", Appointments)
 MAILER = web.AppKey("mailer", Mailer)
+METRICS = web.AppKey("metrics", Exposition)

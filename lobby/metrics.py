@@ -1,16 +1,25 @@
 """Prometheus metrics: counts and durations only, never names or ids.
 
-Small enough to write by hand in the text exposition format (version 0.0.4), so the
-server needs no metrics library.
+`Metrics` is the bookkeeping the service does as visits change. `Exposition` is one app's
+own registry (never prometheus-client's process-wide default: tests run several apps in one
+process) whose collectors read that bookkeeping and the app's live counts at each scrape.
 """
 
 from __future__ import annotations
 
 import bisect
 from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from prometheus_client import generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector, CollectorRegistry
+
 from lobby.model import Visit, VisitState
+
+PREFIX = "venterom_"
 
 WAIT_BUCKETS = (10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0)
 """Seconds a guest waited before admission: the clinic's question is minutes, not ms."""
@@ -31,14 +40,13 @@ class Histogram:
         self.total += value
         self.observations += 1
 
-    def lines(self, name: str) -> list[str]:
-        out, running = [], 0
-        for bound, count in zip(self.buckets, self.counts, strict=False):
+    def cumulative(self) -> list[tuple[str, float]]:
+        """`(le, count)` pairs up to `+Inf`, counting each observation in every bucket it fits."""
+        bounds = [f"{bound:g}" for bound in self.buckets] + ["+Inf"]
+        running, out = 0, []
+        for bound, count in zip(bounds, self.counts, strict=True):
             running += count
-            out.append(f'{name}_bucket{{le="{bound:g}"}} {running}')
-        out.append(f'{name}_bucket{{le="+Inf"}} {self.observations}')
-        out.append(f"{name}_sum {self.total:.3f}")
-        out.append(f"{name}_count {self.observations}")
+            out.append((bound, float(running)))
         return out
 
 
@@ -64,36 +72,96 @@ class Metrics:
         ):
             self.wait_before_admission.observe(max(0.0, now - before.waiting_since))
 
-    def render(self, gauges: dict[str, float]) -> str:
-        lines = [
-            "# HELP venterom_visit_transitions_total Visit state changes on this instance.",
-            "# TYPE venterom_visit_transitions_total counter",
-        ]
-        for (old, new), count in sorted(self.transitions.items()):
-            lines.append(f'venterom_visit_transitions_total{{from="{old}",to="{new}"}} {count}')
-        lines += [
-            "# HELP venterom_visits_ended_total Visits ended, by reason.",
-            "# TYPE venterom_visits_ended_total counter",
-        ]
-        lines += [
-            f'venterom_visits_ended_total{{reason="{r}"}} {c}'
-            for r, c in sorted(self.ended.items())
-        ]
-        lines += [
-            "# HELP venterom_reconnects_total Guests back within their grace period.",
-            "# TYPE venterom_reconnects_total counter",
-            f"venterom_reconnects_total {self.reconnects}",
-            "# HELP venterom_wait_seconds Time waited in the lobby before admission.",
-            "# TYPE venterom_wait_seconds histogram",
-            *self.wait_before_admission.lines("venterom_wait_seconds"),
-        ]
-        for name, value in sorted(gauges.items()):
-            lines += [f"# TYPE venterom_{name} gauge", f"venterom_{name} {value:g}"]
-        return "\n".join(lines) + "\n"
+
+class VisitCollector(Collector):
+    """The service's visit counters and wait histogram, as they stand at the scrape."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def collect(self) -> Iterator[Metric]:
+        m = self.metrics
+        transitions = CounterMetricFamily(
+            f"{PREFIX}visit_transitions",
+            "Visit state changes on this instance.",
+            labels=["from", "to"],
+        )
+        for (old, new), count in sorted(m.transitions.items()):
+            transitions.add_metric([old, new], count)
+        yield transitions
+        ended = CounterMetricFamily(
+            f"{PREFIX}visits_ended", "Visits ended, by reason.", labels=["reason"]
+        )
+        for reason, count in sorted(m.ended.items()):
+            ended.add_metric([reason], count)
+        yield ended
+        yield CounterMetricFamily(
+            f"{PREFIX}reconnects", "Guests back within their grace period.", value=m.reconnects
+        )
+        wait = m.wait_before_admission
+        yield HistogramMetricFamily(
+            f"{PREFIX}wait_seconds",
+            "Time waited in the lobby before admission.",
+            buckets=wait.cumulative(),
+            sum_value=wait.total,
+        )
 
 
-def outcome_lines(name: str, help_text: str, counts: dict[str, int]) -> str:
+@dataclass(frozen=True)
+class Gauge:
+    """A gauge whose value is read when Prometheus scrapes: a count, never who."""
+
+    name: str
+    help: str
+    read: Callable[[], float]
+
+
+class GaugeCollector(Collector):
+    def __init__(self, gauges: Sequence[Gauge]) -> None:
+        self.gauges = gauges
+
+    def collect(self) -> Iterator[Metric]:
+        for gauge in self.gauges:
+            yield GaugeMetricFamily(f"{PREFIX}{gauge.name}", gauge.help, value=gauge.read())
+
+
+class OutcomeCollector(Collector):
     """A counter family with one `outcome` label (e.g. invitation e-mails)."""
-    lines = [f"# HELP venterom_{name} {help_text}", f"# TYPE venterom_{name} counter"]
-    lines += [f'venterom_{name}{{outcome="{o}"}} {c}' for o, c in sorted(counts.items())]
-    return "\n".join(lines) + "\n"
+
+    def __init__(self, name: str, help: str, read: Callable[[], Mapping[str, int]]) -> None:
+        self.name, self.help, self.read = name, help, read
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily(f"{PREFIX}{self.name}", self.help, labels=["outcome"])
+        for outcome, count in sorted(self.read().items()):
+            family.add_metric([outcome], count)
+        yield family
+
+
+class Exposition:
+    """One app's registry. The store's health needs I/O, which a collector cannot do, so the
+    handler checks it and hands it to `render`; everything else is read at the scrape."""
+
+    def __init__(
+        self, metrics: Metrics, gauges: Sequence[Gauge], emails: Callable[[], Mapping[str, int]]
+    ) -> None:
+        self._store_up = False
+        store = Gauge("store_up", "Whether the presence store answered.", self._store_gauge)
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(VisitCollector(metrics))
+        self.registry.register(GaugeCollector([*gauges, store]))
+        self.registry.register(
+            OutcomeCollector(
+                "invitation_emails",
+                "Invitation e-mail attempts made by this instance, by outcome.",
+                emails,
+            )
+        )
+
+    def _store_gauge(self) -> float:
+        return 1.0 if self._store_up else 0.0
+
+    def render(self, store_up: bool) -> bytes:
+        """The text exposition; nothing awaits in between, so scrapes cannot interleave."""
+        self._store_up = store_up
+        return generate_latest(self.registry)

@@ -1,13 +1,48 @@
-"""Operations routes: liveness and readiness (counts only, never names)."""
+"""Operations routes: liveness, readiness and metrics (counts only, never names)."""
 
 from __future__ import annotations
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
 
-from lobby.keys import CONNECTIONS, ECHO, MAILER, SERVICE, STORE
-from lobby.metrics import outcome_lines
+from lobby.keys import CONNECTIONS, ECHO, MAILER, METRICS, SERVICE, STORE
+from lobby.metrics import Exposition, Gauge
 
 routes = web.RouteTableDef()
+
+
+def setup(app: web.Application) -> None:
+    """The operations routes, and this app's own metrics registry."""
+    app.add_routes(routes)
+    app[METRICS] = _exposition(app)
+
+
+def _exposition(app: web.Application) -> Exposition:
+    connections, echo, mailer = app[CONNECTIONS], app[ECHO], app[MAILER]
+    gauges = [
+        Gauge(
+            "guests_connected",
+            "Guests connected to this instance.",
+            lambda: len(connections.visit_ids()),
+        ),
+        Gauge(
+            "clinicians_connected",
+            "Clinician sockets connected to this instance.",
+            lambda: len(connections.clinicians),
+        ),
+        Gauge(
+            "calls_joined_by_clinicians",
+            "Calls joined by clinician sockets on this instance.",
+            lambda: len(connections.call_members()),
+        ),
+        Gauge("echo_sessions", "Open echo connection tests.", lambda: echo.active),
+    ]
+
+    def emails() -> dict[str, int]:
+        mail = mailer.counters
+        return {"sent": mail.sent, "failed": mail.failed, "retried": mail.retried}
+
+    return Exposition(app[SERVICE].metrics, gauges, emails)
 
 
 @routes.get("/healthz")
@@ -26,20 +61,7 @@ async def readyz(request: web.Request) -> web.Response:
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
     app = request.app
-    connections = app[CONNECTIONS]
-    gauges = {
-        "guests_connected": len(connections.visit_ids()),
-        "clinicians_connected": len(connections.clinicians),
-        "calls_joined_by_clinicians": len(connections.call_members()),
-        "echo_sessions": app[ECHO].active,
-        "store_up": 1.0 if await app[STORE].ping() else 0.0,
-    }
-    mail = app[MAILER].counters
-    body = app[SERVICE].metrics.render(gauges) + outcome_lines(
-        "invitation_emails_total",
-        "Invitation e-mail attempts made by this instance, by outcome.",
-        {"sent": mail.sent, "failed": mail.failed, "retried": mail.retried},
-    )
+    body = app[METRICS].render(store_up=await app[STORE].ping())
     return web.Response(
-        text=body, content_type="text/plain", charset="utf-8", headers={"Cache-Control": "no-store"}
+        body=body, headers={"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"}
     )

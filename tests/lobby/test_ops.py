@@ -8,8 +8,10 @@ from typing import Any
 
 import aiohttp
 import pytest
+from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client.parser import text_string_to_metric_families
 
-from tests.fixtures.servers import JOIN_DETAILS, PASSWORD, Harness, visit_in
+from tests.fixtures.servers import PASSWORD, Harness, Running, visit_in
 
 
 async def _get(url: str) -> tuple[int, str]:
@@ -17,27 +19,70 @@ async def _get(url: str) -> tuple[int, str]:
         return response.status, await response.text()
 
 
+async def _scrape(server: Running) -> tuple[dict[str, str], dict[str, float], str]:
+    """/metrics parsed back by prometheus-client: (family types, samples, raw text).
+
+    A sample's key is its name and sorted labels, e.g. `x_total{from=new,to=waiting}`."""
+    async with aiohttp.ClientSession() as http, http.get(f"{server.base_url}/metrics") as answer:
+        assert answer.status == 200
+        assert answer.headers["Content-Type"] == CONTENT_TYPE_LATEST
+        text = await answer.text()
+    types, samples = {}, {}
+    for family in text_string_to_metric_families(text):
+        types[family.name] = family.type
+        for sample in family.samples:
+            labels = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()))
+            samples[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
+    return types, samples, text
+
+
 async def test_metrics_count_without_naming_anyone(harness: Harness) -> None:
     server = await harness.server()
     room = harness.room(harness.clinician("doctor"))
     doctor = await harness.clinician_client(server, "doctor")
-    guest = await harness.guest(server, harness.invite(room))
-    visit_id = (await guest.call("join", JOIN_DETAILS))["visit"]["visit_id"]
+    before, _, _ = await _scrape(server)
+    guest, visit_id = await harness.waiting_guest(server, room)
+
+    types, waiting, _ = await _scrape(server)
+    assert types == before, "every family is there from the start, empty or zero"
+    assert types["venterom_visit_transitions"] == "counter"
+    assert types["venterom_wait_seconds"] == "histogram"
+    assert types["venterom_guests_connected"] == "gauge"
+    assert waiting["venterom_guests_connected"] == 1
+    assert waiting["venterom_clinicians_connected"] == 1
+    assert waiting["venterom_visit_transitions_total{from=checking,to=waiting}"] == 1
+    assert waiting["venterom_wait_seconds_count"] == 0
+    assert waiting["venterom_store_up"] == 1
+
     await doctor.call("admit", {"visit_id": visit_id})
     await guest.wait_for("visit", visit_in("in_call"))
     await doctor.call("end", {"visit_id": visit_id})
     await guest.wait_for("visit", visit_in("ended"))
 
-    status, body = await _get(f"{server.base_url}/metrics")
-    assert status == 200
-    assert 'venterom_visit_transitions_total{from="waiting",to="in_call"} 1' in body
-    assert 'venterom_visits_ended_total{reason="completed"} 1' in body
-    assert "venterom_wait_seconds_count 1" in body
-    assert "venterom_guests_connected 1" in body
-    assert "venterom_store_up 1" in body
-    assert 'venterom_invitation_emails_total{outcome="sent"} 0' in body
-    for secret in ("Kari", visit_id, room, harness.secret):
-        assert secret not in body
+    _, ended, text = await _scrape(server)
+    assert ended["venterom_visit_transitions_total{from=waiting,to=in_call}"] == 1
+    assert ended["venterom_visits_ended_total{reason=completed}"] == 1
+    assert ended["venterom_reconnects_total"] == 0
+    assert ended["venterom_wait_seconds_count"] == 1
+    assert ended["venterom_wait_seconds_bucket{le=+Inf}"] == 1
+    assert ended["venterom_wait_seconds_bucket{le=10}"] == 1, "admitted within seconds"
+    assert 0 <= ended["venterom_wait_seconds_sum"] < 10
+    assert ended["venterom_invitation_emails_total{outcome=sent}"] == 0
+    for secret in ("Kari", "Ola", visit_id, room, harness.secret):
+        assert secret not in text
+
+
+@pytest.mark.parametrize("store_kind", ["memory"])
+async def test_each_server_counts_only_its_own(harness: Harness) -> None:
+    """One registry per app: two servers in one process do not share or collide."""
+    busy, idle = await harness.server(), await harness.server()
+    await harness.waiting_guest(busy, harness.room(harness.clinician("doctor")))
+    _, on_busy, _ = await _scrape(busy)
+    _, on_idle, _ = await _scrape(idle)
+    assert on_busy["venterom_guests_connected"] == 1
+    assert on_busy["venterom_visit_transitions_total{from=checking,to=waiting}"] == 1
+    assert on_idle["venterom_guests_connected"] == 0
+    assert "venterom_visit_transitions_total{from=checking,to=waiting}" not in on_idle
 
 
 async def test_health_and_readiness(harness: Harness) -> None:
