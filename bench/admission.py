@@ -156,7 +156,7 @@ async def run(ctx: Context) -> Result:
     scale = ctx.scale
     result = ctx.result(NAME, "Admission latency (admit emit -> guest visit in_call)")
     count = scale.admission_guests
-    ctx.scenario(NAME, spread(count, scale.rooms))
+    await ctx.scenario(NAME, spread(count, scale.rooms))
     result.params = {
         "guests": count,
         "rooms": min(scale.rooms, count),

@@ -189,7 +189,7 @@ async def run(ctx: Context) -> Result:
         "store": "memory",
     }
     for count in scale.capacity_levels:
-        ctx.scenario(f"{NAME}-{count}", spread(count, scale.rooms))
+        await ctx.scenario(f"{NAME}-{count}", spread(count, scale.rooms))
         ctx.say(f"capacity {count}: baseline")
         with contextlib.ExitStack() as stack:
             base = await baseline_level(ctx, ctx.noop(stack), count)

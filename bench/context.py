@@ -55,11 +55,11 @@ class Context:
             raise RuntimeError("no scenario seeded yet")
         return self._seeded
 
-    def scenario(self, name: str, per_room: Sequence[int]) -> Seeded:
+    async def scenario(self, name: str, per_room: Sequence[int]) -> Seeded:
         """Seed a fresh directory file for a scenario; servers started next use it."""
         started = time.monotonic()
         database = self.workdir / f"{name}.db"
-        self._seeded = seed(
+        self._seeded = await seed(
             database, self.secret, self.scale.rooms, per_room, self.scale.rooms_per_clinician
         )
         self.say(

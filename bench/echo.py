@@ -299,7 +299,7 @@ async def run(ctx: Context) -> Result:
         "media_seconds": scale.echo_media_seconds,
         "media": f"{WIDTH}x{HEIGHT} {FPS} fps video + 48 kHz mono audio",
     }
-    ctx.scenario(NAME, spread(scale.echo_sessions, scale.rooms))
+    await ctx.scenario(NAME, spread(scale.echo_sessions, scale.rooms))
     ctx.say("echo: in-process baseline")
     result.baseline = await in_process(ctx)
     ctx.say("echo: through the server")

@@ -202,7 +202,7 @@ async def run(ctx: Context) -> Result:
     count = scale.storm_guests
     result = ctx.result(NAME, f"Join storm ({count} guests: open link, connect, join)")
     result.params = {"guests": count, "in_flight": scale.storm_concurrency}
-    ctx.scenario(NAME, spread(count, scale.rooms))
+    await ctx.scenario(NAME, spread(count, scale.rooms))
     ctx.say("join storm: baseline")
     with contextlib.ExitStack() as stack:
         result.baseline = await bare_storm(ctx, ctx.noop(stack), count)

@@ -349,7 +349,7 @@ async def run(ctx: Context) -> Result:
         "throughput_chunks": THROUGHPUT_CHUNKS,
         "in_flight": ctx.scale.arrival_concurrency,
     }
-    ctx.scenario(NAME, spread(max(count, ctx.scale.throughput_guests), ctx.scale.rooms))
+    await ctx.scenario(NAME, spread(max(count, ctx.scale.throughput_guests), ctx.scale.rooms))
     ctx.say("redis cost: counting round trips")
     with contextlib.ExitStack() as stack:
         redis = ctx.redis(stack)

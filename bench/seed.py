@@ -71,14 +71,13 @@ def _password_hash() -> str:
     return hash_password(PASSWORD)
 
 
-def seed(
+async def seed(
     database: Path, secret: str, rooms: int, per_room: Sequence[int], rooms_each: int
 ) -> Seeded:
     """Create clinicians (`rooms_each` rooms each), `rooms` rooms and a bystander's room,
     and `per_room[i]` invitations for room i (cycling through `per_room`), all now."""
     settings = Settings(secret=secret, data_dir=database.parent, database=str(database))
-    directory = Directory(str(database))
-    try:
+    async with Directory(str(database)) as directory:
         clinicians: dict[str, list[str]] = {}
         room_ids: list[str] = []
         owner = ""
@@ -86,24 +85,22 @@ def seed(
             username = f"clinician{index // rooms_each:03d}"
             if username not in clinicians:
                 clinicians[username] = []
-                owner = directory.accounts.add(
-                    username, _password_hash(), username.title()
-                ).account_id
-            room = directory.rooms.create(f"Room {index:03d}", [owner], clinic_name="Clinic")
+                account = await directory.accounts.add(username, _password_hash(), username.title())
+                owner = account.account_id
+            room = await directory.rooms.create(f"Room {index:03d}", [owner], clinic_name="Clinic")
             clinicians[username].append(room.room_id)
             room_ids.append(room.room_id)
-        bystander = directory.accounts.add(BYSTANDER, _password_hash(), "Bystander").account_id
-        clinicians[BYSTANDER] = [directory.rooms.create("Bystander", [bystander]).room_id]
+        bystander = await directory.accounts.add(BYSTANDER, _password_hash(), "Bystander")
+        own = await directory.rooms.create("Bystander", [bystander.account_id])
+        clinicians[BYSTANDER] = [own.room_id]
         start = time.time()
         by_room: dict[str, list[SeededVisit]] = {room_id: [] for room_id in room_ids}
         for index, room_id in enumerate(room_ids):
             for _ in range(per_room[index % len(per_room)]):
-                issued = invite(
+                issued = await invite(
                     directory, settings, secret, room_id, Role.PATIENT, start, start + 3600
                 )
                 by_room[room_id].append(SeededVisit(issued.visit.visit_id, room_id, issued.token))
-    finally:
-        directory.close()
     return Seeded(str(database), clinicians, room_ids, by_room)
 
 

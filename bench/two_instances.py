@@ -160,7 +160,7 @@ async def bystander_cpu(
 async def run(ctx: Context) -> Result:
     result = ctx.result(NAME, "Two instances on one Redis")
     per_room, offset = _per_room(ctx)
-    ctx.scenario(NAME, per_room)
+    await ctx.scenario(NAME, per_room)
     result.params = {
         "admitted_guests": ctx.scale.instance_guests // 2 * 2,
         "storm_guests": ctx.scale.instance_guests,

@@ -71,7 +71,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=64 * 1024, middlewares=[lobby_errors, security_headers])
     app[SETTINGS] = settings
     app[STORE] = store = _store(settings)
-    app[DIRECTORY] = directory = Directory(settings.database_path)
+    app[DIRECTORY] = directory = Directory(settings.directory)
     app[SIO] = sio = LeanAsyncServer(
         async_mode="aiohttp",
         client_manager=_manager(settings),
@@ -120,6 +120,7 @@ def create_app(settings: Settings) -> web.Application:
     app.add_routes(ops_api.routes)
     app.add_subapp(API_PREFIX, create_api())
     pages.setup(app)
+    app.cleanup_ctx.append(_directory)
     app.cleanup_ctx.append(_resources)
     app.cleanup_ctx.append(_mail)
     app.cleanup_ctx.append(_sweeper)
@@ -142,6 +143,13 @@ def _manager(settings: Settings) -> socketio.AsyncManager:
     return OwnedRedisManager(settings.redis_url, channel=settings.redis_channel)
 
 
+async def _directory(app: web.Application) -> AsyncIterator[None]:
+    """First open (connected and migrated), last closed: everything else may use it."""
+    await app[DIRECTORY].open()
+    yield
+    await _bounded("directory", app[DIRECTORY].close())
+
+
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     yield
     await _bounded("handlers", app[CONNECTIONS].drained(limit=5.0))
@@ -153,7 +161,6 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         await _bounded("pub/sub", manager.close())
     await _bounded("store", app[STORE].close())
     await _bounded("rate limits", app[SERVICE].limits.close())
-    app[DIRECTORY].close()
     app[SERVICE].audit.close()
 
 
@@ -227,7 +234,7 @@ async def _sweep_until(app: web.Application, stop: asyncio.Event) -> None:
                 stats = await ops_api.instance_stats(app)
                 await app[STORE].put_instance(str(stats["instance_id"]), stats, ttl)
                 await keeper.beat()
-                app[DIRECTORY].schedule.forget_expired_recipients()
+                await app[DIRECTORY].schedule.forget_expired_recipients()
             await service.mark_stale(service.clock() - settings.heartbeat_timeout)
             for room_id, member in connections.call_members():
                 await calls.clinician_seen(room_id, member, reconnecting=False)

@@ -76,33 +76,35 @@ class Appointments:
 
     # rooms --------------------------------------------------------------------------
 
-    def room(self, principal: Principal, room_id: str) -> Room:
+    async def room(self, principal: Principal, room_id: str) -> Room:
         principal.require(Scope.ROOMS_READ)
-        return self.visible_room(principal, room_id)
+        return await self.visible_room(principal, room_id)
 
-    def visible_room(self, principal: Principal, room_id: str) -> Room:
+    async def visible_room(self, principal: Principal, room_id: str) -> Room:
         """A room the principal may see (another clinician's looks the same as none)."""
-        room = self.directory.rooms.get(room_id)
-        owns = principal.owner is not None and self.directory.rooms.owns(principal.owner, room_id)
+        room = await self.directory.rooms.get(room_id)
+        owns = principal.owner is not None and await self.directory.rooms.owns(
+            principal.owner, room_id
+        )
         if room is None or not principal.may_see(owns):
             raise NotFound("room not found")
         return room
 
-    def create_room(
+    async def create_room(
         self, principal: Principal, request: RoomCreate, idempotent: Idempotent | None
     ) -> tuple[Room, bool]:
         """The new room, and whether it was made before under the same idempotency key."""
         principal.require(Scope.ROOMS_WRITE)
-        with self.directory.db.transaction():
-            earlier = self._recall(principal, idempotent, "room")
+        async with self.directory.db.transaction():
+            earlier = await self._recall(principal, idempotent, "room")
             if earlier is not None:
-                room = self.directory.rooms.get(earlier)
+                room = await self.directory.rooms.get(earlier)
                 if room is not None:
                     return room, True
             try:
-                room = self.directory.rooms.create(
+                room = await self.directory.rooms.create(
                     request.name,
-                    self._owner_ids(request.owners),
+                    await self._owner_ids(request.owners),
                     clinic_name=request.clinic_name,
                     clinic_phone=request.clinic_phone,
                     support_phone=request.support_phone,
@@ -110,14 +112,16 @@ class Appointments:
                 )
             except DirectoryError as exc:
                 raise Unprocessable(str(exc), "unprocessable") from exc
-            self._remember(principal, idempotent, f"room:{room.room_id}")
+            await self._remember(principal, idempotent, f"room:{room.room_id}")
         self.audit.record("room_created", principal.actor, room=room.room_id)
         return room, False
 
-    def set_owners(self, principal: Principal, room_id: str, usernames: tuple[str, ...]) -> Room:
+    async def set_owners(
+        self, principal: Principal, room_id: str, usernames: tuple[str, ...]
+    ) -> Room:
         principal.require(Scope.ROOMS_WRITE)
-        room = self.visible_room(principal, room_id)
-        self.directory.rooms.set_owners(room_id, self._owner_ids(usernames))
+        room = await self.visible_room(principal, room_id)
+        await self.directory.rooms.set_owners(room_id, await self._owner_ids(usernames))
         self.audit.record("room_owners_changed", principal.actor, room=room_id)
         return room
 
@@ -125,14 +129,14 @@ class Appointments:
         """Close a room nobody is in: its links are refused from then on, and a guest still
         testing their devices is told the appointment is cancelled."""
         principal.require(Scope.ROOMS_WRITE)
-        room = self.visible_room(principal, room_id)
+        room = await self.visible_room(principal, room_id)
         if room.closed:
             return room
         if await self.lobby.store.room_visits(room_id):
             raise Conflict("guests are waiting or in a call in this room", "room_busy")
-        room = self.directory.rooms.close(room_id)
+        room = await self.directory.rooms.close(room_id)
         snapshot = await self.lobby.room_snapshot(room_id, fresh=True)
-        for slot in self.lobby.upcoming.of(room_id):
+        for slot in await self.lobby.upcoming.of(room_id):
             if snapshot.states.get(slot.visit_id) is VisitState.CHECKING:
                 await self.lobby.end_revoked(slot.visit_id, room_id, slot.role)
         self.audit.record("room_closed", principal.actor, room=room_id)
@@ -140,16 +144,18 @@ class Appointments:
 
     # visits -------------------------------------------------------------------------
 
-    def visit(self, principal: Principal, visit_id: str) -> tuple[ScheduledVisit, Room]:
+    async def visit(self, principal: Principal, visit_id: str) -> tuple[ScheduledVisit, Room]:
         principal.require(Scope.VISITS_READ)
-        return self._visible_visit(principal, visit_id)
+        return await self._visible_visit(principal, visit_id)
 
-    def _visible_visit(self, principal: Principal, visit_id: str) -> tuple[ScheduledVisit, Room]:
-        scheduled = self.directory.schedule.get(visit_id)
+    async def _visible_visit(
+        self, principal: Principal, visit_id: str
+    ) -> tuple[ScheduledVisit, Room]:
+        scheduled = await self.directory.schedule.get(visit_id)
         if scheduled is None:
             raise NotFound("visit not found")
         try:
-            room = self.visible_room(principal, scheduled.room_id)
+            room = await self.visible_room(principal, scheduled.room_id)
         except NotFound:
             raise NotFound("visit not found") from None
         return scheduled, room
@@ -167,15 +173,15 @@ class Appointments:
         """Schedule a visit (and e-mail its invitation if asked). Returns the visit, the
         e-mail's delivery, and whether this is a replay of an earlier create."""
         principal.require(Scope.VISITS_WRITE)
-        room = self.visible_room(principal, room_id)
-        with self.directory.db.transaction():
-            earlier = self._recall(principal, idempotent, "visit")
-            if earlier is not None and (scheduled := self.directory.schedule.get(earlier)):
-                return scheduled, self.directory.outbox.latest(earlier), True
+        room = await self.visible_room(principal, room_id)
+        async with self.directory.db.transaction():
+            earlier = await self._recall(principal, idempotent, "visit")
+            if earlier is not None and (scheduled := await self.directory.schedule.get(earlier)):
+                return scheduled, await self.directory.outbox.latest(earlier), True
             if room.closed:
                 raise Conflict("the room is closed", "room_closed")
             start = request.start.timestamp()
-            scheduled = self.directory.schedule.add(
+            scheduled = await self.directory.schedule.add(
                 room_id,
                 request.role,
                 start,
@@ -185,13 +191,13 @@ class Appointments:
                 email=request.email,
                 language=request.language,
             )
-            self._remember(principal, idempotent, f"visit:{scheduled.visit_id}")
+            await self._remember(principal, idempotent, f"visit:{scheduled.visit_id}")
         self.lobby.schedule_changed(room_id)
         self.audit.record("visit_created", principal.actor, room=room_id, visit=scheduled.visit_id)
         delivery = None
         if request.send_email and not self.mailer.configured:
             # The visit stands and its link is answered: the failure is on record instead.
-            delivery = self._unsendable(scheduled.visit_id, request.language)
+            delivery = await self._unsendable(scheduled.visit_id, request.language)
         elif request.send_email:
             delivery = await self._deliver(principal, scheduled, request.language)
         return scheduled, delivery, False
@@ -199,9 +205,9 @@ class Appointments:
     async def revoke(self, principal: Principal, visit_id: str) -> ScheduledVisit:
         """Revoke the invitation: the link is refused, and a guest who opened it is told."""
         principal.require(Scope.VISITS_WRITE)
-        scheduled, _ = self._visible_visit(principal, visit_id)
+        scheduled, _ = await self._visible_visit(principal, visit_id)
         if not scheduled.revoked:
-            scheduled = self.directory.schedule.revoke(visit_id)
+            scheduled = await self.directory.schedule.revoke(visit_id)
             self.lobby.schedule_changed(scheduled.room_id)
             self.audit.record(
                 "invitation_revoked", principal.actor, room=scheduled.room_id, visit=visit_id
@@ -214,13 +220,13 @@ class Appointments:
     ) -> tuple[ScheduledVisit, Delivery]:
         """E-mail the invitation (again), to a new address if one is given."""
         principal.require(Scope.VISITS_WRITE)
-        scheduled, _ = self._visible_visit(principal, visit_id)
+        scheduled, _ = await self._visible_visit(principal, visit_id)
         if scheduled.revoked:
             raise Conflict("the invitation has been revoked", "revoked")
         if scheduled.expires_at and scheduled.expires_at <= self.clock():
             raise Conflict("the invitation has expired", "expired")
         if email is not None or language is not None:
-            scheduled = self.directory.schedule.set_recipient(
+            scheduled = await self.directory.schedule.set_recipient(
                 visit_id, email or scheduled.email or "", language or scheduled.language
             )
         if not scheduled.email:
@@ -244,20 +250,22 @@ class Appointments:
         )
         return delivery
 
-    def _unsendable(self, visit_id: str, language: Language) -> Delivery:
+    async def _unsendable(self, visit_id: str, language: Language) -> Delivery:
         outbox = self.directory.outbox
-        queued = outbox.enqueue(visit_id, language)
-        outbox.finish(
+        queued = await outbox.enqueue(visit_id, language)
+        await outbox.finish(
             queued.delivery_id, DeliveryStatus.FAILED, 0, queued.next_attempt, NOT_CONFIGURED
         )
-        return outbox.get(queued.delivery_id) or queued
+        return await outbox.get(queued.delivery_id) or queued
 
     # idempotency ---------------------------------------------------------------------
 
-    def _recall(self, principal: Principal, idempotent: Idempotent | None, kind: str) -> str | None:
+    async def _recall(
+        self, principal: Principal, idempotent: Idempotent | None, kind: str
+    ) -> str | None:
         if idempotent is None:
             return None
-        earlier = self.directory.idempotency.recall(principal.actor, idempotent.key)
+        earlier = await self.directory.idempotency.recall(principal.actor, idempotent.key)
         if earlier is None:
             return None
         request_hash, resource = earlier
@@ -268,16 +276,18 @@ class Appointments:
             )
         return resource_id
 
-    def _remember(self, principal: Principal, idempotent: Idempotent | None, resource: str) -> None:
+    async def _remember(
+        self, principal: Principal, idempotent: Idempotent | None, resource: str
+    ) -> None:
         if idempotent is not None:
-            self.directory.idempotency.remember(
+            await self.directory.idempotency.remember(
                 principal.actor, idempotent.key, idempotent.request_hash, resource
             )
 
-    def _owner_ids(self, usernames: tuple[str, ...]) -> list[str]:
+    async def _owner_ids(self, usernames: tuple[str, ...]) -> list[str]:
         ids = []
         for username in usernames:
-            account = self.directory.accounts.by_username(username)
+            account = await self.directory.accounts.by_username(username)
             if account is None or account.role is not AccountRole.CLINICIAN:
                 raise Unprocessable(f"no clinician {username!r}", "unknown_owner")
             ids.append(account.account_id)

@@ -92,12 +92,12 @@ class CallService:
         return CallJoin(visit_id, self._ice_servers(visit_id, lifetime), roster)
 
     async def clinician_join(self, clinician_id: str, room_id: str) -> CallJoin:
-        self.lobby.require_room(clinician_id, room_id)
+        await self.lobby.require_room(clinician_id, room_id)
         roster = await self.roster(room_id)
         others = [m for m in roster.members if m.peer_id != clinician_id]
         if len(others) >= policy.MAX_DEVICES:
             raise CallFull(f"a call holds at most {policy.MAX_DEVICES} devices")
-        clinician = self.lobby.directory.accounts.get(clinician_id)
+        clinician = await self.lobby.directory.accounts.get(clinician_id)
         name = clinician.display_name if clinician else ""
         await self.store.put_call_member(
             room_id, CallMember(clinician_id, name, self.lobby.clock())
@@ -107,7 +107,7 @@ class CallService:
         return CallJoin(clinician_id, self._ice_servers(clinician_id, MAX_TURN_LIFETIME), roster)
 
     async def clinician_leave(self, clinician_id: str, room_id: str) -> None:
-        self.lobby.require_room(clinician_id, room_id)
+        await self.lobby.require_room(clinician_id, room_id)
         await self.store.remove_call_member(room_id, clinician_id)
         await self.lobby.publisher.call_changed(room_id)
 

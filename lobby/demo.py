@@ -23,18 +23,20 @@ class DemoLogin:
     link: str
 
 
-def seed(directory: Directory, settings: Settings, secret: str) -> DemoLogin:
+async def seed(directory: Directory, settings: Settings, secret: str) -> DemoLogin:
     password = new_secret(9)
-    clinician = directory.accounts.by_username(DEMO_USERNAME)
+    clinician = await directory.accounts.by_username(DEMO_USERNAME)
     if clinician is None:
-        clinician = directory.accounts.add(DEMO_USERNAME, hash_password(password), "Demo Lege")
+        clinician = await directory.accounts.add(
+            DEMO_USERNAME, hash_password(password), "Demo Lege"
+        )
     else:
-        directory.accounts.set_password(clinician.account_id, hash_password(password))
-    rooms = directory.rooms.of(clinician.account_id)
+        await directory.accounts.set_password(clinician.account_id, hash_password(password))
+    rooms = await directory.rooms.of(clinician.account_id)
     room = (
         rooms[0]
         if rooms
-        else directory.rooms.create(
+        else await directory.rooms.create(
             DEMO_ROOM,
             [clinician.account_id],
             clinic_name="Demo DPS, poliklinikken",
@@ -43,5 +45,5 @@ def seed(directory: Directory, settings: Settings, secret: str) -> DemoLogin:
         )
     )
     now = time.time()
-    issued = invite(directory, settings, secret, room.room_id, Role.PATIENT, now, now + 1800)
+    issued = await invite(directory, settings, secret, room.room_id, Role.PATIENT, now, now + 1800)
     return DemoLogin(DEMO_USERNAME, password, room.room_id, issued.link)

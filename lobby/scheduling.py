@@ -23,7 +23,7 @@ class IssuedInvitation:
     expires_at: float
 
 
-def invite(
+async def invite(
     directory: Directory,
     settings: Settings,
     secret: str,
@@ -36,7 +36,7 @@ def invite(
     language: Language = Language.NB,
 ) -> IssuedInvitation:
     """Schedule a visit and sign its invitation, valid around the appointment window."""
-    visit = directory.schedule.add(
+    visit = await directory.schedule.add(
         room_id,
         role,
         start,

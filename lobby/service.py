@@ -17,7 +17,7 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -119,7 +119,7 @@ class Policy:
     clinician_idle_timeout: float = 30 * 60.0
 
 
-Authorize = Callable[[Visit], None]
+Authorize = Callable[[Visit], Awaitable[None]]
 
 AUDITED = frozenset(
     {
@@ -164,8 +164,8 @@ class LobbyService:
         await self.limits.hit(ratelimit.GUEST_OPEN_PER_CLIENT, client)
         invitation = invites.verify(token, self.policy.secret, self.clock())
         await self.limits.hit(ratelimit.GUEST_OPEN_PER_INVITATION, invitation.visit_id)
-        scheduled = self.upcoming.arrived(invitation.room_id, invitation.visit_id)
-        room = self.directory.rooms.get(invitation.room_id)
+        scheduled = await self.upcoming.arrived(invitation.room_id, invitation.visit_id)
+        room = await self.directory.rooms.get(invitation.room_id)
         if scheduled is None or room is None:
             raise InvalidToken("unknown invitation")
         if scheduled.revoked:
@@ -209,7 +209,8 @@ class LobbyService:
         # argon2id takes tens of milliseconds of CPU: keep it off the event loop.
         loop = asyncio.get_running_loop()
         try:
-            account = await loop.run_in_executor(None, self._check_password, username, password)
+            known = await self.directory.accounts.by_username(username)
+            account = await loop.run_in_executor(None, _check_password, known, password)
         except Unauthenticated:
             for limit, ids in failures:
                 with contextlib.suppress(RateLimited):  # this one still gets its 401
@@ -224,14 +225,6 @@ class LobbyService:
         await self.store.put_session(session_id, record)
         return session_id, record, account
 
-    def _check_password(self, username: str, password: str) -> Account:
-        account = self.directory.accounts.by_username(username)
-        if account is None:
-            dummy_verify(password)
-        elif verify_password(account.password_hash, password) and not account.disabled:
-            return account
-        raise Unauthenticated("wrong username or password")
-
     async def session(self, session_id: str | None, kind: str) -> SessionRecord:
         record = await self.store.get_session(session_id) if session_id else None
         return self._valid(record, kind)
@@ -240,7 +233,7 @@ class LobbyService:
         """A staff session and its account, if the account may still use it (not disabled,
         no password reset since)."""
         record = await self.session(session_id, "clinician")
-        account = self.directory.accounts.get(record.subject)
+        account = await self.directory.accounts.get(record.subject)
         if account is None or not self._staff_usable(record, account):
             raise Unauthenticated("no valid session")
         assert session_id is not None
@@ -256,7 +249,7 @@ class LobbyService:
         # A session the store does not hold is not ended: the store may have lost its data
         # (Redis restarted empty), and the keeper writes it back.
         stored = await self.store.sessions([sid for sid in held if sid not in ended])
-        accounts = self.directory.accounts.many(r.subject for r in stored.values())
+        accounts = await self.directory.accounts.many(r.subject for r in stored.values())
         for session_id, record in stored.items():
             account = accounts.get(record.subject)
             if record.ended:
@@ -324,12 +317,12 @@ class LobbyService:
 
     # clinician actions --------------------------------------------------------
 
-    def rooms(self, clinician_id: str) -> list[Room]:
-        return self.directory.rooms.of(clinician_id)
+    async def rooms(self, clinician_id: str) -> list[Room]:
+        return await self.directory.rooms.of(clinician_id)
 
-    def require_room(self, clinician_id: str, room_id: str) -> Room:
-        room = self.directory.rooms.get(room_id)
-        if room is None or not self.directory.rooms.owns(clinician_id, room_id):
+    async def require_room(self, clinician_id: str, room_id: str) -> Room:
+        room = await self.directory.rooms.get(room_id)
+        if room is None or not await self.directory.rooms.owns(clinician_id, room_id):
             raise NotFound("room not found")
         return room
 
@@ -340,8 +333,8 @@ class LobbyService:
         action: Action,
         deny_reason: DenyReason | None = None,
     ) -> Visit:
-        def authorize(visit: Visit) -> None:
-            if not self.directory.rooms.owns(clinician_id, visit.room_id):
+        async def authorize(visit: Visit) -> None:
+            if not await self.directory.rooms.owns(clinician_id, visit.room_id):
                 raise NotFound("visit not found")
 
         visit = await self._transition(
@@ -361,7 +354,7 @@ class LobbyService:
         )
 
     async def admit_all(self, clinician_id: str, room_id: str) -> list[Visit]:
-        self.require_room(clinician_id, room_id)
+        await self.require_room(clinician_id, room_id)
         admitted = []
         for visit in await self.store.room_visits(room_id):
             if visit.state is VisitState.WAITING:
@@ -373,21 +366,22 @@ class LobbyService:
                     self._audit_action(clinician_id, Action.ADMIT, result)
         return admitted
 
-    def room_query(self, room_id: str, fresh: bool = False) -> RoomQuery:
+    async def room_query(self, room_id: str, fresh: bool = False) -> RoomQuery:
         """What a lobby needs read of a room: its live visits, its call, and the visits
         scheduled around now (to tell who is still expected)."""
-        return RoomQuery(room_id, tuple(s.visit_id for s in self.upcoming.of(room_id, fresh)))
+        slots = await self.upcoming.of(room_id, fresh)
+        return RoomQuery(room_id, tuple(s.visit_id for s in slots))
 
     async def room_snapshot(self, room_id: str, fresh: bool = False) -> RoomSnapshot:
         """The room now; `fresh` also re-reads its appointments (see `Upcoming`)."""
-        return await self.store.room_snapshot(self.room_query(room_id, fresh))
+        return await self.store.room_snapshot(await self.room_query(room_id, fresh))
 
-    def expected(self, snapshot: RoomSnapshot) -> list[Visit]:
+    async def expected(self, snapshot: RoomSnapshot) -> list[Visit]:
         """Today's scheduled visits of the room whose guest has not joined the lobby yet
         (not opened the link, or still testing devices): the clinician may need to phone."""
         live_ids = {v.visit_id for v in snapshot.visits}
         expected = []
-        for slot in self.upcoming.of(snapshot.room_id):
+        for slot in await self.upcoming.of(snapshot.room_id):
             if slot.visit_id in live_ids:
                 continue
             state = snapshot.states.get(slot.visit_id, VisitState.INVITED)
@@ -405,7 +399,7 @@ class LobbyService:
         return expected
 
     async def send_notice(self, clinician_id: str, request: NoticeRequest) -> Notice:
-        self.require_room(clinician_id, request.room_id)
+        await self.require_room(clinician_id, request.room_id)
         notice = Notice(request.code.value, request.minutes, self.clock())
         await self.store.set_notice(request.room_id, notice)
         waiting = [
@@ -535,7 +529,7 @@ class LobbyService:
         for _ in range(MAX_ATTEMPTS):
             try:
                 if authorize is not None:
-                    authorize(before)
+                    await authorize(before)
                 after = machine.apply(before, action, actor, self.clock(), joining, deny_reason)
             except LobbyError:
                 if checked:
@@ -563,7 +557,7 @@ class LobbyService:
         result = await self.store.save(
             after,
             expected_version,
-            room=self.room_query(after.room_id),
+            room=await self.room_query(after.room_id),
             announce=announcements,
             session=session,
         )
@@ -575,7 +569,7 @@ class LobbyService:
             return result
         self._remember(after)
         if after.end_reason is not None and after.end_reason not in machine.REOPENABLE:
-            self.directory.schedule.finish(after.visit_id, after.end_reason, after.detail)
+            await self.directory.schedule.finish(after.visit_id, after.end_reason, after.detail)
             self.upcoming.forget(after.room_id)  # other instances': within their cache's 5 s
         _log_transition(before, after)
         self.metrics.visit_changed(before, after, self.clock())
@@ -624,3 +618,12 @@ def _login_failures(who: str, client: str) -> list[tuple[ratelimit.Limit, tuple[
         (ratelimit.LOGIN_FAILURES_PER_CLIENT, (client,)),
         (ratelimit.LOGIN_FAILURES_PER_ACCOUNT, (who,)),
     ]
+
+
+def _check_password(account: Account | None, password: str) -> Account:
+    """Run in a thread: argon2id takes tens of milliseconds of CPU."""
+    if account is None:
+        dummy_verify(password)
+    elif verify_password(account.password_hash, password) and not account.disabled:
+        return account
+    raise Unauthenticated("wrong username or password")

@@ -28,6 +28,9 @@ class Settings:
     data_dir: Path = Path(".venterom")
     database: str = ""
     """SQLite file with clinicians, rooms and scheduled visits; default data_dir/venterom.db."""
+    database_url: str = ""
+    """`postgresql://user:password@host:port/name`: the directory in PostgreSQL, shared by
+    instances on several hosts (then `database` is not used). Empty: the SQLite file."""
     redis_url: str = ""
     """Empty: the embedded in-memory presence store."""
     redis_channel: str = "venterom-socketio"
@@ -131,6 +134,11 @@ class Settings:
     @property
     def database_path(self) -> str:
         return self.database or str(self.data_dir / "venterom.db")
+
+    @property
+    def directory(self) -> str:
+        """Where the directory is: the PostgreSQL URL if given, else the SQLite file."""
+        return self.database_url or self.database_path
 
     @property
     def audit_path(self) -> str:

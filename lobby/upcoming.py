@@ -34,18 +34,18 @@ class Upcoming:
         self._monotonic = monotonic
         self._rooms: dict[str, tuple[float, list[ScheduledVisit]]] = {}
 
-    def of(self, room_id: str, fresh: bool = False) -> list[ScheduledVisit]:
+    async def of(self, room_id: str, fresh: bool = False) -> list[ScheduledVisit]:
         """The room's scheduled visits; `fresh` reads the directory whatever the cache holds
         (a clinician opening the dashboard sees an appointment made a second ago)."""
         cached = self._rooms.get(room_id)
         if not fresh and cached is not None and self._monotonic() - cached[0] < self._ttl:
             return cached[1]
         now = self._clock()
-        slots = self._directory.schedule.between(room_id, now - LOOKBACK, now + LOOKAHEAD)
+        slots = await self._directory.schedule.between(room_id, now - LOOKBACK, now + LOOKAHEAD)
         self._rooms[room_id] = (self._monotonic(), slots)
         return slots
 
-    def arrived(self, room_id: str, visit_id: str) -> ScheduledVisit | None:
+    async def arrived(self, room_id: str, visit_id: str) -> ScheduledVisit | None:
         """A guest opened their link: their appointment in `room_id`, or None.
 
         An appointment's time never changes once made, so one this cache holds costs no
@@ -59,7 +59,7 @@ class Upcoming:
                 if slot.visit_id == visit_id:
                     return slot
             del self._rooms[room_id]
-        scheduled = self._directory.schedule.get(visit_id)
+        scheduled = await self._directory.schedule.get(visit_id)
         return scheduled if scheduled is not None and scheduled.room_id == room_id else None
 
     def forget(self, room_id: str) -> None:

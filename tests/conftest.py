@@ -4,7 +4,11 @@ from collections.abc import Mapping
 import pytest
 from pytest_asyncio.plugin import LoopFactory
 
-pytest_plugins = ["tests.fixtures.redis_server", "tests.fixtures.servers"]
+pytest_plugins = [
+    "tests.fixtures.redis_server",
+    "tests.fixtures.postgres_server",
+    "tests.fixtures.servers",
+]
 
 if importlib.util.find_spec("uvloop") is not None:  # not on Windows (pyproject.toml)
     import uvloop

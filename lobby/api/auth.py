@@ -45,7 +45,7 @@ async def _principal(request: web.Request) -> Principal:
     secret = bearer(request)
     audit = request.config_dict[SERVICE].audit
     if secret is not None:
-        key = request.config_dict[DIRECTORY].api_keys.authenticate(secret)
+        key = await request.config_dict[DIRECTORY].api_keys.authenticate(secret)
         if key is None:
             audit.record("api_key_refused", "unknown", outcome="unknown_key")
             raise Unauthenticated("unknown API key")

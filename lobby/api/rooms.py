@@ -14,8 +14,8 @@ from lobby.wire_api import parse_owners, parse_page, parse_room
 routes = web.RouteTableDef()
 
 
-def _view(request: web.Request, room: Room) -> dict[str, object]:
-    return room_view(room, request.config_dict[DIRECTORY].rooms.owners(room.room_id))
+async def _view(request: web.Request, room: Room) -> dict[str, object]:
+    return room_view(room, await request.config_dict[DIRECTORY].rooms.owners(room.room_id))
 
 
 @routes.get("/rooms")
@@ -23,10 +23,10 @@ async def list_rooms(request: web.Request) -> web.Response:
     principal, _ = caller(request)
     principal.require(Scope.ROOMS_READ)
     page = parse_page(request.query)
-    rooms = request.config_dict[DIRECTORY].rooms.page(page.after, page.limit, principal.owner)
+    rooms = await request.config_dict[DIRECTORY].rooms.page(page.after, page.limit, principal.owner)
     last = rooms[-1] if len(rooms) == page.limit else None
     return page_of(
-        [_view(request, room) for room in rooms],
+        [await _view(request, room) for room in rooms],
         last.room_id if last else None,
     )
 
@@ -37,22 +37,22 @@ async def create_room(request: web.Request) -> web.Response:
     principal.require(Scope.ROOMS_WRITE)
     payload = await body(request)
     wanted = parse_room(payload, request.config_dict[SETTINGS].time_zone)
-    room, replayed = appointments.create_room(principal, wanted, idempotent(request, payload))
-    return created(_view(request, room), f"/api/v1/rooms/{room.room_id}", replayed)
+    room, replayed = await appointments.create_room(principal, wanted, idempotent(request, payload))
+    return created(await _view(request, room), f"/api/v1/rooms/{room.room_id}", replayed)
 
 
 @routes.get("/rooms/{room_id}")
 async def get_room(request: web.Request) -> web.Response:
     principal, appointments = caller(request)
-    room = appointments.room(principal, path_id(request, "room_id"))
-    return web.json_response(_view(request, room))
+    room = await appointments.room(principal, path_id(request, "room_id"))
+    return web.json_response(await _view(request, room))
 
 
 @routes.post("/rooms/{room_id}/close")
 async def close_room(request: web.Request) -> web.Response:
     principal, appointments = caller(request)
     room = await appointments.close_room(principal, path_id(request, "room_id"))
-    return web.json_response(_view(request, room))
+    return web.json_response(await _view(request, room))
 
 
 @routes.put("/rooms/{room_id}/owners")
@@ -61,16 +61,16 @@ async def set_owners(request: web.Request) -> web.Response:
     principal.require(Scope.ROOMS_WRITE)
     room_id = path_id(request, "room_id")
     owners = parse_owners(await body(request))
-    room = appointments.set_owners(principal, room_id, owners)
-    return web.json_response(_view(request, room))
+    room = await appointments.set_owners(principal, room_id, owners)
+    return web.json_response(await _view(request, room))
 
 
 @routes.get("/rooms/{room_id}/state")
 async def state(request: web.Request) -> web.Response:
     principal, appointments = caller(request)
-    room = appointments.room(principal, path_id(request, "room_id"))
+    room = await appointments.room(principal, path_id(request, "room_id"))
     service = request.config_dict[SERVICE]
     snapshot = await service.room_snapshot(room.room_id, fresh=True)
-    expected = len(service.expected(snapshot))
+    expected = len(await service.expected(snapshot))
     clinical = principal.has(Scope.CLINICAL)
     return web.json_response(room_state(room, snapshot.visits, expected, clinical, service.clock()))

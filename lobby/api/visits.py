@@ -45,7 +45,7 @@ def _view(
 
 async def _full_view(request: web.Request, scheduled: ScheduledVisit, room: Room) -> dict[str, Any]:
     presence = await request.config_dict[SERVICE].store.get(scheduled.visit_id)
-    delivery = request.config_dict[DIRECTORY].outbox.latest(scheduled.visit_id)
+    delivery = await request.config_dict[DIRECTORY].outbox.latest(scheduled.visit_id)
     return _view(request, scheduled, room, presence, delivery)
 
 
@@ -53,17 +53,18 @@ async def _full_view(request: web.Request, scheduled: ScheduledVisit, room: Room
 async def list_visits(request: web.Request) -> web.Response:
     principal, appointments = caller(request)
     principal.require(Scope.VISITS_READ)
-    room = appointments.visible_room(principal, path_id(request, "room_id"))
+    room = await appointments.visible_room(principal, path_id(request, "room_id"))
     page = parse_page(request.query)
     since = request.query.get("from")
     since_time = parse_time(since, "from").timestamp() if since is not None else None
-    visits = request.config_dict[DIRECTORY].schedule.page(
+    visits = await request.config_dict[DIRECTORY].schedule.page(
         room.room_id, page.after, page.limit, since_time
     )
     stored = await request.config_dict[SERVICE].store.get_many([v.visit_id for v in visits])
     outbox = request.config_dict[DIRECTORY].outbox
     items = [
-        _view(request, v, room, stored.get(v.visit_id), outbox.latest(v.visit_id)) for v in visits
+        _view(request, v, room, stored.get(v.visit_id), await outbox.latest(v.visit_id))
+        for v in visits
     ]
     last = visits[-1] if len(visits) == page.limit else None
     return page_of(items, last.visit_id if last else None)
@@ -79,7 +80,7 @@ async def schedule(request: web.Request) -> web.Response:
     scheduled, delivery, replayed = await appointments.schedule(
         principal, room_id, wanted, idempotent(request, payload)
     )
-    room = appointments.visible_room(principal, room_id)
+    room = await appointments.visible_room(principal, room_id)
     presence = await request.config_dict[SERVICE].store.get(scheduled.visit_id)
     view = _view(request, scheduled, room, presence, delivery)
     return created(view, f"/api/v1/visits/{scheduled.visit_id}", replayed)
@@ -88,7 +89,7 @@ async def schedule(request: web.Request) -> web.Response:
 @routes.get("/visits/{visit_id}")
 async def get_visit(request: web.Request) -> web.Response:
     principal, appointments = caller(request)
-    scheduled, room = appointments.visit(principal, path_id(request, "visit_id"))
+    scheduled, room = await appointments.visit(principal, path_id(request, "visit_id"))
     return web.json_response(await _full_view(request, scheduled, room))
 
 
@@ -96,7 +97,7 @@ async def get_visit(request: web.Request) -> web.Response:
 async def revoke(request: web.Request) -> web.Response:
     principal, appointments = caller(request)
     scheduled = await appointments.revoke(principal, path_id(request, "visit_id"))
-    room = appointments.visible_room(principal, scheduled.room_id)
+    room = await appointments.visible_room(principal, scheduled.room_id)
     return web.json_response(await _full_view(request, scheduled, room))
 
 
@@ -109,7 +110,7 @@ async def send_email(request: web.Request) -> web.Response:
     scheduled, delivery = await appointments.send(
         principal, visit_id, wanted.email, wanted.language
     )
-    room = appointments.visible_room(principal, scheduled.room_id)
+    room = await appointments.visible_room(principal, scheduled.room_id)
     presence = await request.config_dict[SERVICE].store.get(visit_id)
     return web.json_response(_view(request, scheduled, room, presence, delivery), status=202)
 
@@ -117,7 +118,7 @@ async def send_email(request: web.Request) -> web.Response:
 @routes.get("/visits/{visit_id}/email")
 async def email_text(request: web.Request) -> web.Response:
     principal, appointments = caller(request)
-    content = _content(request, principal, appointments)
+    content = await _content(request, principal, appointments)
     text = render(content)
     return web.json_response({"subject": text.subject, "text": text.text, "html": text.html})
 
@@ -125,7 +126,7 @@ async def email_text(request: web.Request) -> web.Response:
 @routes.get("/visits/{visit_id}/invitation.ics")
 async def calendar_file(request: web.Request) -> web.Response:
     principal, appointments = caller(request)
-    content = _content(request, principal, appointments)
+    content = await _content(request, principal, appointments)
     return web.Response(
         body=calendar(content, request.host.split(":")[0] or "venterom"),
         content_type="text/calendar",
@@ -134,10 +135,10 @@ async def calendar_file(request: web.Request) -> web.Response:
     )
 
 
-def _content(
+async def _content(
     request: web.Request, principal: Principal, appointments: Appointments
 ) -> InvitationContent:
-    scheduled, room = appointments.visit(principal, path_id(request, "visit_id"))
+    scheduled, room = await appointments.visit(principal, path_id(request, "visit_id"))
     language = request.query.get("language", scheduled.language.value)
     if language not in {lang.value for lang in Language}:
         raise InvalidPayload("language must be nb or en")

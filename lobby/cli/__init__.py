@@ -1,12 +1,15 @@
 """The `venterom` command: serve, and manage accounts, rooms, invitations and API keys.
 
 Every command reads the same `VENTEROM_*` settings as the server, so it works on the
-directory the server uses (SQLite file, shared by instances on one host).
+directory the server uses (the SQLite file, or PostgreSQL with VENTEROM_DATABASE_URL).
+Commands that use the directory are coroutines, run here on a fresh event loop.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import inspect
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,8 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"venterom: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        result: int = args.run(args, settings)
-        return result
+        result = args.run(args, settings)
+        code: int = asyncio.run(result) if inspect.iscoroutine(result) else result
+        return code
     except (DirectoryError, ValueError) as exc:
         print(f"venterom: {exc}", file=sys.stderr)
         return EXIT_REFUSED

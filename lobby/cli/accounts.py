@@ -51,51 +51,53 @@ def _password_flag(parser: argparse.ArgumentParser) -> None:
 
 
 def _adder(role: AccountRole) -> Any:
-    def add(args: argparse.Namespace, settings: Settings) -> int:
+    async def add(args: argparse.Namespace, settings: Settings) -> int:
         password_hash = hash_password(read_password(args.password_stdin))
-        with directory(settings) as opened, audit(settings) as stream:
-            account = opened.accounts.add(args.username, password_hash, args.name, role)
-            stream.record("account_created", ACTOR, target=account.account_id, role=role.value)
+        async with directory(settings) as opened:
+            with audit(settings) as stream:
+                account = await opened.accounts.add(args.username, password_hash, args.name, role)
+                stream.record("account_created", ACTOR, target=account.account_id, role=role.value)
         print(f"{role.value} {account.username} added ({account.account_id})")
         return 0
 
     return add
 
 
-def _list(args: argparse.Namespace, settings: Settings) -> int:
-    with directory(settings) as opened:
-        for account in opened.accounts.all():
+async def _list(args: argparse.Namespace, settings: Settings) -> int:
+    async with directory(settings) as opened:
+        for account in await opened.accounts.all():
             state = "disabled" if account.disabled else "active"
             print(f"{account.username}\t{account.role.value}\t{state}\t{account.account_id}")
     return 0
 
 
-def _disable(args: argparse.Namespace, settings: Settings) -> int:
-    return _change(
+async def _disable(args: argparse.Namespace, settings: Settings) -> int:
+    return await _change(
         args, settings, "account_disabled", lambda d, a: d.accounts.set_disabled(a, True)
     )
 
 
-def _enable(args: argparse.Namespace, settings: Settings) -> int:
-    return _change(
+async def _enable(args: argparse.Namespace, settings: Settings) -> int:
+    return await _change(
         args, settings, "account_enabled", lambda d, a: d.accounts.set_disabled(a, False)
     )
 
 
-def _reset(args: argparse.Namespace, settings: Settings) -> int:
-    with directory(settings) as opened:  # a mistyped name is refused before the prompt
-        _known(opened.accounts.by_username(args.username), args.username)
+async def _reset(args: argparse.Namespace, settings: Settings) -> int:
+    async with directory(settings) as opened:  # a mistyped name is refused before the prompt
+        _known(await opened.accounts.by_username(args.username), args.username)
     password_hash = hash_password(read_password(args.password_stdin, "New password: "))
-    return _change(
+    return await _change(
         args, settings, "password_reset", lambda d, a: d.accounts.set_password(a, password_hash)
     )
 
 
-def _change(args: argparse.Namespace, settings: Settings, event: str, change: Any) -> int:
-    with directory(settings) as opened, audit(settings) as stream:
-        account = _known(opened.accounts.by_username(args.username), args.username)
-        change(opened, account.account_id)
-        stream.record(event, ACTOR, target=account.account_id)
+async def _change(args: argparse.Namespace, settings: Settings, event: str, change: Any) -> int:
+    async with directory(settings) as opened:
+        with audit(settings) as stream:
+            account = _known(await opened.accounts.by_username(args.username), args.username)
+            await change(opened, account.account_id)
+            stream.record(event, ACTOR, target=account.account_id)
     print(f"{args.username}: {event.replace('_', ' ')}")
     return 0
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import getpass
 import logging
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 from lobby.audit import Audit
 from lobby.directory import Directory
@@ -17,13 +17,11 @@ ACTOR = "cli"
 """Who the audit stream says acted: a person at the server's terminal."""
 
 
-@contextmanager
-def directory(settings: Settings) -> Iterator[Directory]:
-    opened = Directory(settings.database_path)
-    try:
+@asynccontextmanager
+async def directory(settings: Settings) -> AsyncIterator[Directory]:
+    """The server's directory (SQLite file or PostgreSQL), migrated if it was behind."""
+    async with Directory(settings.directory) as opened:
         yield opened
-    finally:
-        opened.close()
 
 
 @contextmanager

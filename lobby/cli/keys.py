@@ -34,30 +34,32 @@ def add_commands(commands: Any) -> None:
     revoke.set_defaults(run=_revoke)
 
 
-def _create(args: argparse.Namespace, settings: Settings) -> int:
-    with directory(settings) as opened, audit(settings) as stream:
-        key, secret = opened.api_keys.create(args.name, frozenset(args.scope))
-        stream.record(
-            "api_key_created", ACTOR, target=key.key_id, scopes=" ".join(sorted(key.scopes))
-        )
+async def _create(args: argparse.Namespace, settings: Settings) -> int:
+    async with directory(settings) as opened:
+        with audit(settings) as stream:
+            key, secret = await opened.api_keys.create(args.name, frozenset(args.scope))
+            stream.record(
+                "api_key_created", ACTOR, target=key.key_id, scopes=" ".join(sorted(key.scopes))
+            )
     print(f"{key.key_id}\t{secret}")
     print("Keep the key (the second column) now: it is stored only as a hash.", flush=True)
     return 0
 
 
-def _list(args: argparse.Namespace, settings: Settings) -> int:
-    with directory(settings) as opened:
-        for key in opened.api_keys.all():
+async def _list(args: argparse.Namespace, settings: Settings) -> int:
+    async with directory(settings) as opened:
+        for key in await opened.api_keys.all():
             state = "revoked" if key.revoked else "active"
             used = _when(key.last_used) if key.last_used else "never used"
             print(f"{key.key_id}\t{key.name}\t{' '.join(sorted(key.scopes))}\t{state}\t{used}")
     return 0
 
 
-def _revoke(args: argparse.Namespace, settings: Settings) -> int:
-    with directory(settings) as opened, audit(settings) as stream:
-        key = opened.api_keys.revoke(args.key_id)
-        stream.record("api_key_revoked", ACTOR, target=key.key_id)
+async def _revoke(args: argparse.Namespace, settings: Settings) -> int:
+    async with directory(settings) as opened:
+        with audit(settings) as stream:
+            key = await opened.api_keys.revoke(args.key_id)
+            stream.record("api_key_revoked", ACTOR, target=key.key_id)
     print(f"{key.key_id} revoked")
     return 0
 

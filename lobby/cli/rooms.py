@@ -4,7 +4,6 @@ prints the link and can write the calendar file, show the e-mail and send it."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 import zoneinfo
 from pathlib import Path
@@ -59,65 +58,67 @@ def add_commands(commands: Any) -> None:
     inv.set_defaults(run=_invite)
 
 
-def _room_create(args: argparse.Namespace, settings: Settings) -> int:
-    with directory(settings) as opened, audit(settings) as stream:
+async def _room_create(args: argparse.Namespace, settings: Settings) -> int:
+    async with directory(settings) as opened:
         owners = []
         for username in args.owner:
-            account = opened.accounts.by_username(username)
+            account = await opened.accounts.by_username(username)
             if account is None:
                 raise DirectoryError(f"no clinician named {username!r}")
             owners.append(account.account_id)
-        room = opened.rooms.create(
-            args.name,
-            owners,
-            clinic_name=args.clinic_name,
-            clinic_phone=args.clinic_phone,
-            support_phone=args.support_phone,
-            time_zone=args.time_zone or settings.time_zone,
-        )
-        stream.record("room_created", ACTOR, room=room.room_id)
+        with audit(settings) as stream:
+            room = await opened.rooms.create(
+                args.name,
+                owners,
+                clinic_name=args.clinic_name,
+                clinic_phone=args.clinic_phone,
+                support_phone=args.support_phone,
+                time_zone=args.time_zone or settings.time_zone,
+            )
+            stream.record("room_created", ACTOR, room=room.room_id)
     print(room.room_id)
     return 0
 
 
-def _room_list(args: argparse.Namespace, settings: Settings) -> int:
-    with directory(settings) as opened:
-        for room in opened.rooms.all():
+async def _room_list(args: argparse.Namespace, settings: Settings) -> int:
+    async with directory(settings) as opened:
+        for room in await opened.rooms.all():
             state = "closed" if room.closed else "open"
             print(f"{room.room_id}\t{room.name}\t{room.time_zone}\t{state}")
     return 0
 
 
-def _invite(args: argparse.Namespace, settings: Settings) -> int:
+async def _invite(args: argparse.Namespace, settings: Settings) -> int:
     if not 1 <= args.minutes <= 24 * 60:
         raise ValueError("--minutes must be between 1 and 1440")
     if args.send and not args.email:
         raise ValueError("--send needs --email")
     language = Language(args.language)
     moment = _parse_time(args.start) if args.start else dt.datetime.now(dt.UTC)
-    with directory(settings) as opened, audit(settings) as stream:
-        room = _open_room(opened, args.room_id)
+    async with directory(settings) as opened:
+        room = await _open_room(opened, args.room_id)
         if moment.tzinfo is None:  # the clinic's wall clock
             moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(room.time_zone))
         start = moment.timestamp()
-        issued = invite(
-            opened,
-            settings,
-            server_secret(settings),
-            room.room_id,
-            Role(args.role),
-            start,
-            start + args.minutes * 60,
-            email=args.email,
-            language=language,
-        )
-        stream.record("visit_created", ACTOR, room=room.room_id, visit=issued.visit.visit_id)
-        _extras(args, settings, opened, room, issued, language)
+        with audit(settings) as stream:
+            issued = await invite(
+                opened,
+                settings,
+                server_secret(settings),
+                room.room_id,
+                Role(args.role),
+                start,
+                start + args.minutes * 60,
+                email=args.email,
+                language=language,
+            )
+            stream.record("visit_created", ACTOR, room=room.room_id, visit=issued.visit.visit_id)
+        await _extras(args, settings, opened, room, issued, language)
     print(issued.link)
     return 0
 
 
-def _extras(
+async def _extras(
     args: argparse.Namespace,
     settings: Settings,
     opened: Directory,
@@ -132,7 +133,7 @@ def _extras(
         text = render(content)
         print(f"Subject: {text.subject}\n\n{text.text}")
     if args.send:
-        status = asyncio.run(_send(opened, settings, issued.visit.visit_id, language))
+        status = await _send(opened, settings, issued.visit.visit_id, language)
         print(f"e-mail: {status}")
 
 
@@ -149,8 +150,8 @@ async def _send(opened: Directory, settings: Settings, visit_id: str, language: 
     return f"{delivery.status.value}{detail}"
 
 
-def _open_room(opened: Directory, room_id: str) -> Room:
-    room = opened.rooms.get(room_id)
+async def _open_room(opened: Directory, room_id: str) -> Room:
+    room = await opened.rooms.get(room_id)
     if room is None:
         raise DirectoryError(f"unknown room {room_id!r}")
     if room.closed:

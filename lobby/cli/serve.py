@@ -10,7 +10,7 @@ from aiohttp import web
 
 from lobby import logs
 from lobby.cli.common import directory
-from lobby.demo import seed
+from lobby.demo import DemoLogin, seed
 from lobby.directory import schema
 from lobby.eventloop import new_event_loop
 from lobby.secret import server_secret
@@ -34,7 +34,11 @@ def add_commands(commands: Any) -> None:
 
     db = commands.add_parser("db", help="the directory database")
     db_commands = db.add_subparsers(title="db commands", required=True)
-    upgrade = db_commands.add_parser("upgrade", help="apply schema migrations (serve does too)")
+    upgrade = db_commands.add_parser(
+        "upgrade",
+        help="apply schema migrations (serve does too) to the SQLite file or, with "
+        "VENTEROM_DATABASE_URL, to PostgreSQL",
+    )
     upgrade.add_argument("--data-dir")
     upgrade.set_defaults(run=_db_upgrade)
 
@@ -56,8 +60,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _run_app(app: web.Application, settings: Settings, loop: asyncio.AbstractEventLoop) -> None:
     if settings.demo:
-        with directory(settings) as opened:
-            demo = seed(opened, settings, server_secret(settings))
+        demo = loop.run_until_complete(_seed_demo(settings))
         print(
             f"\nVenterom is running on {settings.base_url}\n"
             f"  clinician login:  {settings.base_url}/clinician\n"
@@ -68,11 +71,17 @@ def _run_app(app: web.Application, settings: Settings, loop: asyncio.AbstractEve
     web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None, loop=loop)
 
 
-def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+async def _seed_demo(settings: Settings) -> DemoLogin:
+    async with directory(settings) as opened:
+        return await seed(opened, settings, server_secret(settings))
+
+
+async def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     # Opening the directory applies what is missing; say where it stands.
-    with directory(settings) as opened:
-        version = schema.version(opened.db.conn)
-    print(f"directory {settings.database_path}: schema version {version} (latest {schema.LATEST})")
+    async with directory(settings) as opened:
+        version = await opened.db.version()
+        where = opened.db.target
+    print(f"directory {where}: schema version {version} (latest {schema.LATEST})")
     return 0
 
 

@@ -1,17 +1,19 @@
 """The durable directory: accounts, rooms, ownership, scheduled visits, API keys, outbox.
 
 Presence is soft state in the store; what must survive a restart of everything lives
-here, in SQLite (migrated on open, see `schema`). Queries are small and indexed, so they
-run inline on the event loop.
+here: in a SQLite file (embedded, the default: instances on one host may share it) or in
+PostgreSQL (instances on several hosts), behind one async interface (`db.Database`) and
+migrated on open (see `schema`).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from types import TracebackType
 
 from lobby.directory.api_keys import ApiKeys, Idempotency
-from lobby.directory.db import Database
+from lobby.directory.db import Database, database
 from lobby.directory.outbox import Outbox
 from lobby.directory.people import Accounts
 from lobby.directory.records import (
@@ -43,8 +45,11 @@ __all__ = [
 
 
 class Directory:
-    def __init__(self, path: str, clock: Callable[[], float] = time.time) -> None:
-        self.db = Database(path)
+    """The directory at `target`: a `postgresql://` URL or a SQLite file's path. Usable once
+    `open()` (or `async with`) has connected and migrated it."""
+
+    def __init__(self, target: str, clock: Callable[[], float] = time.time) -> None:
+        self.db: Database = database(target)
         self.accounts = Accounts(self.db, clock)
         self.rooms = Rooms(self.db, clock)
         self.schedule = Schedule(self.db, clock)
@@ -52,5 +57,20 @@ class Directory:
         self.idempotency = Idempotency(self.db, clock)
         self.outbox = Outbox(self.db, clock)
 
-    def close(self) -> None:
-        self.db.close()
+    async def open(self) -> Directory:
+        await self.db.open()
+        return self
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def __aenter__(self) -> Directory:
+        return await self.open()
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()

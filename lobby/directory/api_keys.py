@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
 
 from lobby.accounts import hash_api_key, new_id, new_secret
-from lobby.directory.db import Database
+from lobby.directory.db import Database, Row
 from lobby.directory.records import ApiKey, DirectoryError
 
 KEY_PREFIX = "vtr_"
@@ -21,7 +20,7 @@ class ApiKeys:
         self._db = db
         self._clock = clock
 
-    def create(self, name: str, scopes: frozenset[str]) -> tuple[ApiKey, str]:
+    async def create(self, name: str, scopes: frozenset[str]) -> tuple[ApiKey, str]:
         """A new key: its record and the secret, which is shown once and never stored."""
         name = name.strip()
         if not name or len(name) > 100:
@@ -30,37 +29,43 @@ class ApiKeys:
             raise DirectoryError("an API key needs at least one scope")
         secret = KEY_PREFIX + new_secret(32)
         key = ApiKey(new_id("k"), name, scopes, self._clock())
-        with self._db.transaction() as db:
-            db.execute(
+        async with self._db.transaction():
+            await self._db.execute(
                 "INSERT INTO api_keys (id, name, key_hash, scopes, created) VALUES (?, ?, ?, ?, ?)",
                 (key.key_id, name, hash_api_key(secret), " ".join(sorted(scopes)), key.created),
             )
         return key, secret
 
-    def authenticate(self, secret: str) -> ApiKey | None:
+    async def authenticate(self, secret: str) -> ApiKey | None:
         """The key this secret belongs to (revoked ones too: the caller says why it refuses)."""
         if not secret.startswith(KEY_PREFIX) or len(secret) > 200:
             return None
-        row = self._db.one("SELECT * FROM api_keys WHERE key_hash = ?", (hash_api_key(secret),))
+        row = await self._db.one(
+            "SELECT * FROM api_keys WHERE key_hash = ?", (hash_api_key(secret),)
+        )
         if row is None:
             return None
         key = _key(row)
         now = self._clock()
         if not key.revoked and (key.last_used is None or now - key.last_used > TOUCH_EVERY):
-            with self._db.transaction() as db:
-                db.execute("UPDATE api_keys SET last_used = ? WHERE id = ?", (now, key.key_id))
+            async with self._db.transaction():
+                await self._db.execute(
+                    "UPDATE api_keys SET last_used = ? WHERE id = ?", (now, key.key_id)
+                )
         return key
 
-    def all(self) -> list[ApiKey]:
-        return [_key(row) for row in self._db.all("SELECT * FROM api_keys ORDER BY created, id")]
+    async def all(self) -> list[ApiKey]:
+        return [
+            _key(row) for row in await self._db.all("SELECT * FROM api_keys ORDER BY created, id")
+        ]
 
-    def revoke(self, key_id: str) -> ApiKey:
-        with self._db.transaction() as db:
-            db.execute(
+    async def revoke(self, key_id: str) -> ApiKey:
+        async with self._db.transaction():
+            await self._db.execute(
                 "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?",
                 (self._clock(), key_id),
             )
-        row = self._db.one("SELECT * FROM api_keys WHERE id = ?", (key_id,))
+        row = await self._db.one("SELECT * FROM api_keys WHERE id = ?", (key_id,))
         if row is None:
             raise DirectoryError(f"no API key {key_id!r}")
         return _key(row)
@@ -73,28 +78,28 @@ class Idempotency:
         self._db = db
         self._clock = clock
 
-    def recall(self, principal: str, key: str) -> tuple[str, str] | None:
+    async def recall(self, principal: str, key: str) -> tuple[str, str] | None:
         """(request hash, resource) of an earlier create with this key, if any."""
-        row = self._db.one(
+        row = await self._db.one(
             "SELECT request_hash, resource FROM idempotency"
             " WHERE principal = ? AND key = ? AND created > ?",
             (principal, key, self._clock() - IDEMPOTENCY_TTL),
         )
         return (row["request_hash"], row["resource"]) if row else None
 
-    def remember(self, principal: str, key: str, request_hash: str, resource: str) -> None:
+    async def remember(self, principal: str, key: str, request_hash: str, resource: str) -> None:
         """Call inside the create's transaction, so the two stand or fall together."""
-        with self._db.transaction() as db:
-            db.execute(
+        async with self._db.transaction():
+            await self._db.execute(
                 "DELETE FROM idempotency WHERE created <= ?", (self._clock() - IDEMPOTENCY_TTL,)
             )
-            db.execute(
+            await self._db.execute(
                 "INSERT INTO idempotency VALUES (?, ?, ?, ?, ?)",
                 (principal, key, request_hash, resource, self._clock()),
             )
 
 
-def _key(row: sqlite3.Row) -> ApiKey:
+def _key(row: Row) -> ApiKey:
     return ApiKey(
         key_id=row["id"],
         name=row["name"],

@@ -1,56 +1,89 @@
-"""One SQLite connection for the directory, migrated on open, with nestable transactions."""
+"""The directory's one async database interface, and the backend a target names.
+
+Statements use `?` placeholders and SQL that SQLite and PostgreSQL both speak (a backend
+rewrites the placeholders); rows are read by column name. Inside `transaction()` every call
+of the same task joins that transaction, however deep the caller, so a change made of several
+steps (`Appointments.create_visit`) stands or falls as one.
+"""
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Iterable
+from contextlib import AbstractAsyncContextManager
+from contextvars import ContextVar
+from typing import Any, Protocol
 
-from lobby.directory import schema
+from lobby.directory.schema import Dialect, Migration
+
+Params = tuple[object, ...]
 
 
-class Database:
-    def __init__(self, path: str) -> None:
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA foreign_keys = ON")
-        self.conn.execute("PRAGMA busy_timeout = 5000")
-        if path != ":memory:":
-            self.conn.execute("PRAGMA journal_mode = WAL")
-        self._depth = 0
-        schema.upgrade(self.conn)
+class Row(Protocol):
+    def __getitem__(self, key: str, /) -> Any: ...
 
-    def close(self) -> None:
-        self.conn.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction; one opened inside another joins it."""
-        if self._depth:
-            self._depth += 1
-            try:
-                yield self.conn
-            finally:
-                self._depth -= 1
-            return
-        self.conn.execute("BEGIN IMMEDIATE")
-        self._depth = 1
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        finally:
-            self._depth = 0
-        self.conn.execute("COMMIT")
+class IntegrityError(Exception):
+    """A uniqueness or reference rule of the schema refused a write."""
 
-    def one(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
-        return row
 
-    def all(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
-        return list(self.conn.execute(sql, params).fetchall())
+class Database(Protocol):
+    dialect: Dialect
+    target: str
+    """Where it is, for messages: a file path, or the URL without its password."""
+
+    async def open(self) -> None:
+        """Connect, and apply the migrations the database lacks."""
+
+    async def close(self) -> None: ...
+
+    async def one(self, sql: str, params: Params = ()) -> Row | None: ...
+
+    async def all(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; how many rows it changed."""
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None: ...
+
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        """A write transaction; one opened inside another (same task) joins it."""
+
+    async def version(self) -> int:
+        """The schema version the database has."""
+
+    async def upgrade(self) -> list[Migration]:
+        """Apply the migrations the database lacks (also done by `open`); those applied."""
+
+
+class Held:
+    """The transaction a task is inside: whose, and on which connection."""
+
+    def __init__(self, owner: object, conn: object) -> None:
+        self.owner = owner
+        self.conn = conn
+        self.open = True
+
+
+HELD: ContextVar[Held | None] = ContextVar("venterom_directory_transaction", default=None)
+
+
+def held_by(owner: object) -> Held | None:
+    """The caller's open transaction on `owner`, if it is inside one (a task started inside
+    a transaction inherits the marker; once the transaction ends it no longer counts)."""
+    held = HELD.get()
+    return held if held is not None and held.owner is owner and held.open else None
+
+
+def is_postgres(target: str) -> bool:
+    return target.startswith(("postgresql://", "postgres://"))
+
+
+def database(target: str) -> Database:
+    """PostgreSQL for a `postgresql://` URL, otherwise the SQLite file at that path."""
+    if is_postgres(target):
+        from lobby.directory.postgres import PostgresDatabase
+
+        return PostgresDatabase(target)
+    from lobby.directory.sqlite import SqliteDatabase
+
+    return SqliteDatabase(target)

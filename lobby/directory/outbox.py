@@ -6,12 +6,11 @@ instance may make that attempt; a claim lapses if its instance dies mid-send.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
 
 from lobby.accounts import new_id
-from lobby.directory.db import Database
+from lobby.directory.db import Database, Row
 from lobby.directory.records import Delivery, DeliveryStatus, Language
 
 
@@ -20,19 +19,19 @@ class Outbox:
         self._db = db
         self._clock = clock
 
-    def enqueue(self, visit_id: str, language: Language) -> Delivery:
+    async def enqueue(self, visit_id: str, language: Language) -> Delivery:
         """A delivery due now. An earlier one of the visit still waiting is superseded."""
         now = self._clock()
         delivery = Delivery(
             new_id("d"), visit_id, language, DeliveryStatus.QUEUED, 0, now, "", now, now
         )
-        with self._db.transaction() as db:
-            db.execute(
+        async with self._db.transaction():
+            await self._db.execute(
                 "UPDATE deliveries SET status = ?, last_error = 'superseded', updated = ?"
                 " WHERE visit_id = ? AND status = ?",
                 (DeliveryStatus.FAILED.value, now, visit_id, DeliveryStatus.QUEUED.value),
             )
-            db.execute(
+            await self._db.execute(
                 "INSERT INTO deliveries (id, visit_id, language, status, attempts, next_attempt,"
                 " created, updated) VALUES (?, ?, ?, ?, 0, ?, ?, ?)",
                 (
@@ -47,22 +46,22 @@ class Outbox:
             )
         return delivery
 
-    def claim_due(self, lease: float, limit: int = 20) -> list[Delivery]:
+    async def claim_due(self, lease: float, limit: int = 20) -> list[Delivery]:
         """Deliveries due now (and claims that lapsed), claimed for `lease` seconds."""
         now = self._clock()
-        with self._db.transaction() as db:
-            rows = db.execute(
+        async with self._db.transaction():
+            rows = await self._db.all(
                 "SELECT * FROM deliveries WHERE (status = ? AND next_attempt <= ?)"
                 " OR (status = ? AND claimed_until < ?) ORDER BY next_attempt LIMIT ?",
                 (DeliveryStatus.QUEUED.value, now, DeliveryStatus.SENDING.value, now, limit),
-            ).fetchall()
-            db.executemany(
+            )
+            await self._db.executemany(
                 "UPDATE deliveries SET status = ?, claimed_until = ?, updated = ? WHERE id = ?",
                 [(DeliveryStatus.SENDING.value, now + lease, now, row["id"]) for row in rows],
             )
         return [_delivery(row, status=DeliveryStatus.SENDING) for row in rows]
 
-    def finish(
+    async def finish(
         self,
         delivery_id: str,
         status: DeliveryStatus,
@@ -71,34 +70,34 @@ class Outbox:
         last_error: str = "",
     ) -> None:
         """Record an attempt's outcome: sent, failed for good, or queued again for later."""
-        with self._db.transaction() as db:
-            db.execute(
+        async with self._db.transaction():
+            await self._db.execute(
                 "UPDATE deliveries SET status = ?, attempts = ?, next_attempt = ?,"
                 " last_error = ?, claimed_until = 0, updated = ? WHERE id = ?",
                 (status.value, attempts, next_attempt, last_error, self._clock(), delivery_id),
             )
 
-    def get(self, delivery_id: str) -> Delivery | None:
-        row = self._db.one("SELECT * FROM deliveries WHERE id = ?", (delivery_id,))
+    async def get(self, delivery_id: str) -> Delivery | None:
+        row = await self._db.one("SELECT * FROM deliveries WHERE id = ?", (delivery_id,))
         return _delivery(row) if row else None
 
-    def latest(self, visit_id: str) -> Delivery | None:
-        row = self._db.one(
+    async def latest(self, visit_id: str) -> Delivery | None:
+        row = await self._db.one(
             "SELECT * FROM deliveries WHERE visit_id = ? ORDER BY created DESC, rowid DESC LIMIT 1",
             (visit_id,),
         )
         return _delivery(row) if row else None
 
-    def next_due(self) -> float | None:
+    async def next_due(self) -> float | None:
         """When the earliest waiting delivery is due (None: nothing waits)."""
-        row = self._db.one(
+        row = await self._db.one(
             "SELECT MIN(next_attempt) AS due FROM deliveries WHERE status = ?",
             (DeliveryStatus.QUEUED.value,),
         )
         return None if row is None or row["due"] is None else float(row["due"])
 
 
-def _delivery(row: sqlite3.Row, status: DeliveryStatus | None = None) -> Delivery:
+def _delivery(row: Row, status: DeliveryStatus | None = None) -> Delivery:
     return Delivery(
         delivery_id=row["id"],
         visit_id=row["visit_id"],

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable, Iterable
 
 from lobby.accounts import new_id
-from lobby.directory.db import Database
+from lobby.directory.db import Database, IntegrityError, Row
 from lobby.directory.records import Account, AccountRole, DirectoryError
 
 MAX_USERNAME = 64
@@ -18,7 +17,7 @@ class Accounts:
         self._db = db
         self._clock = clock
 
-    def add(
+    async def add(
         self,
         username: str,
         password_hash: str,
@@ -32,8 +31,8 @@ class Accounts:
             new_id("c"), username, display_name.strip() or username, password_hash, role
         )
         try:
-            with self._db.transaction() as db:
-                db.execute(
+            async with self._db.transaction():
+                await self._db.execute(
                     "INSERT INTO clinicians (id, username, password_hash, display_name, created,"
                     " role) VALUES (?, ?, ?, ?, ?, ?)",
                     (
@@ -45,55 +44,56 @@ class Accounts:
                         role.value,
                     ),
                 )
-        except sqlite3.IntegrityError as exc:
+        except IntegrityError as exc:
             raise DirectoryError(f"username {username!r} is taken") from exc
         return account
 
-    def get(self, account_id: str) -> Account | None:
-        row = self._db.one("SELECT * FROM clinicians WHERE id = ?", (account_id,))
+    async def get(self, account_id: str) -> Account | None:
+        row = await self._db.one("SELECT * FROM clinicians WHERE id = ?", (account_id,))
         return account_from_row(row) if row else None
 
-    def by_username(self, username: str) -> Account | None:
-        row = self._db.one(
+    async def by_username(self, username: str) -> Account | None:
+        row = await self._db.one(
             "SELECT * FROM clinicians WHERE username = ?", (normalise_username(username),)
         )
         return account_from_row(row) if row else None
 
-    def many(self, account_ids: Iterable[str]) -> dict[str, Account]:
+    async def many(self, account_ids: Iterable[str]) -> dict[str, Account]:
         ids = sorted(set(account_ids))
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        rows = self._db.all(f"SELECT * FROM clinicians WHERE id IN ({marks})", tuple(ids))  # noqa: S608
+        rows = await self._db.all(f"SELECT * FROM clinicians WHERE id IN ({marks})", tuple(ids))  # noqa: S608
         return {row["id"]: account_from_row(row) for row in rows}
 
-    def all(self) -> list[Account]:
+    async def all(self) -> list[Account]:
         return [
-            account_from_row(r) for r in self._db.all("SELECT * FROM clinicians ORDER BY username")
+            account_from_row(r)
+            for r in await self._db.all("SELECT * FROM clinicians ORDER BY username")
         ]
 
-    def set_password(self, account_id: str, password_hash: str) -> None:
+    async def set_password(self, account_id: str, password_hash: str) -> None:
         """A new password; sessions opened with the old one end."""
-        self._update(
+        await self._update(
             account_id,
             "password_hash = ?, sessions_after = ?",
             (password_hash, self._clock()),
         )
 
-    def set_disabled(self, account_id: str, disabled: bool) -> None:
+    async def set_disabled(self, account_id: str, disabled: bool) -> None:
         """Disabling ends the account's sessions; enabling lets it log in again."""
         if disabled:
-            self._update(account_id, "disabled = 1, sessions_after = ?", (self._clock(),))
+            await self._update(account_id, "disabled = 1, sessions_after = ?", (self._clock(),))
         else:
-            self._update(account_id, "disabled = 0", ())
+            await self._update(account_id, "disabled = 0", ())
 
-    def _update(self, account_id: str, assignments: str, params: tuple[object, ...]) -> None:
-        with self._db.transaction() as db:
-            cursor = db.execute(
+    async def _update(self, account_id: str, assignments: str, params: tuple[object, ...]) -> None:
+        async with self._db.transaction():
+            changed = await self._db.execute(
                 f"UPDATE clinicians SET {assignments} WHERE id = ?",  # noqa: S608
                 (*params, account_id),
             )
-        if cursor.rowcount == 0:
+        if changed == 0:
             raise DirectoryError("no such account")
 
 
@@ -101,7 +101,7 @@ def normalise_username(username: str) -> str:
     return username.strip().lower()
 
 
-def account_from_row(row: sqlite3.Row) -> Account:
+def account_from_row(row: Row) -> Account:
     return Account(
         account_id=row["id"],
         username=row["username"],

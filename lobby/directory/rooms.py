@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 import zoneinfo
 from collections.abc import Callable
 
 from lobby.accounts import new_id
-from lobby.directory.db import Database
+from lobby.directory.db import Database, Row
 from lobby.directory.people import account_from_row
 from lobby.directory.records import Account, AccountRole, DirectoryError, Room
 
@@ -28,7 +27,7 @@ class Rooms:
         self._db = db
         self._clock = clock
 
-    def create(
+    async def create(
         self,
         name: str,
         owner_ids: list[str],
@@ -49,8 +48,8 @@ class Rooms:
             check_time_zone(time_zone),
             created=self._clock(),
         )
-        with self._db.transaction() as db:
-            db.execute(
+        async with self._db.transaction():
+            await self._db.execute(
                 "INSERT INTO rooms (id, name, clinic_name, clinic_phone, support_phone, created,"
                 " time_zone) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -63,16 +62,16 @@ class Rooms:
                     room.time_zone,
                 ),
             )
-            self._insert_owners(db, room.room_id, owner_ids)
+            await self._insert_owners(room.room_id, owner_ids)
         return room
 
-    def get(self, room_id: str) -> Room | None:
-        row = self._db.one("SELECT * FROM rooms WHERE id = ?", (room_id,))
+    async def get(self, room_id: str) -> Room | None:
+        row = await self._db.one("SELECT * FROM rooms WHERE id = ?", (room_id,))
         return _room(row) if row else None
 
-    def of(self, account_id: str) -> list[Room]:
+    async def of(self, account_id: str) -> list[Room]:
         """The open rooms an account owns, by name."""
-        rows = self._db.all(
+        rows = await self._db.all(
             "SELECT rooms.* FROM rooms JOIN room_owners ON rooms.id = room_owners.room_id"
             " WHERE room_owners.clinician_id = ? AND rooms.closed_at IS NULL"
             " ORDER BY rooms.name, rooms.id",
@@ -80,10 +79,10 @@ class Rooms:
         )
         return [_room(row) for row in rows]
 
-    def page(self, after: str | None, limit: int, owner_id: str | None = None) -> list[Room]:
+    async def page(self, after: str | None, limit: int, owner_id: str | None = None) -> list[Room]:
         """Rooms in order of creation, `limit` of them after the room `after` (none after an
         unknown one); only `owner_id`'s if given."""
-        where = "1"
+        where = "TRUE"
         params: tuple[object, ...] = ()
         if after is not None:
             where = "(created, id) > (SELECT created, id FROM rooms WHERE id = ?)"
@@ -91,24 +90,24 @@ class Rooms:
         if owner_id is not None:
             where += " AND id IN (SELECT room_id FROM room_owners WHERE clinician_id = ?)"
             params += (owner_id,)
-        rows = self._db.all(
+        rows = await self._db.all(
             f"SELECT * FROM rooms WHERE {where} ORDER BY created, id LIMIT ?",  # noqa: S608
             (*params, limit),
         )
         return [_room(row) for row in rows]
 
-    def all(self) -> list[Room]:
-        return [_room(r) for r in self._db.all("SELECT * FROM rooms ORDER BY name, id")]
+    async def all(self) -> list[Room]:
+        return [_room(r) for r in await self._db.all("SELECT * FROM rooms ORDER BY name, id")]
 
-    def owns(self, account_id: str, room_id: str) -> bool:
-        row = self._db.one(
+    async def owns(self, account_id: str, room_id: str) -> bool:
+        row = await self._db.one(
             "SELECT 1 FROM room_owners WHERE clinician_id = ? AND room_id = ?",
             (account_id, room_id),
         )
         return row is not None
 
-    def owners(self, room_id: str) -> list[Account]:
-        rows = self._db.all(
+    async def owners(self, room_id: str) -> list[Account]:
+        rows = await self._db.all(
             "SELECT clinicians.* FROM clinicians JOIN room_owners"
             " ON clinicians.id = room_owners.clinician_id WHERE room_owners.room_id = ?"
             " ORDER BY clinicians.username",
@@ -116,42 +115,46 @@ class Rooms:
         )
         return [account_from_row(row) for row in rows]
 
-    def set_owners(self, room_id: str, owner_ids: list[str]) -> None:
+    async def set_owners(self, room_id: str, owner_ids: list[str]) -> None:
         """Replace who owns the room."""
-        with self._db.transaction() as db:
-            if db.execute("SELECT 1 FROM rooms WHERE id = ?", (room_id,)).fetchone() is None:
+        async with self._db.transaction():
+            if await self._db.one("SELECT 1 FROM rooms WHERE id = ?", (room_id,)) is None:
                 raise DirectoryError(f"unknown room {room_id!r}")
-            db.execute("DELETE FROM room_owners WHERE room_id = ?", (room_id,))
-            self._insert_owners(db, room_id, owner_ids)
+            await self._db.execute("DELETE FROM room_owners WHERE room_id = ?", (room_id,))
+            await self._insert_owners(room_id, owner_ids)
 
-    def close(self, room_id: str) -> Room:
+    async def close(self, room_id: str) -> Room:
         """Close the room for good: its links are refused from now on."""
-        with self._db.transaction() as db:
-            db.execute(
+        async with self._db.transaction():
+            await self._db.execute(
                 "UPDATE rooms SET closed_at = ? WHERE id = ? AND closed_at IS NULL",
                 (self._clock(), room_id),
             )
-        room = self.get(room_id)
+        room = await self.get(room_id)
         if room is None:
             raise DirectoryError(f"unknown room {room_id!r}")
         return room
 
-    def _insert_owners(self, db: sqlite3.Connection, room_id: str, owner_ids: list[str]) -> None:
+    async def _insert_owners(self, room_id: str, owner_ids: list[str]) -> None:
         ids = list(dict.fromkeys(owner_ids))
+        if not ids:
+            return
         marks = ",".join("?" * len(ids))
         clinicians = {
-            row[0]
-            for row in db.execute(
+            row["id"]
+            for row in await self._db.all(
                 f"SELECT id FROM clinicians WHERE role = ? AND id IN ({marks})",  # noqa: S608
                 (AccountRole.CLINICIAN.value, *ids),
             )
         }
         if set(ids) - clinicians:
             raise DirectoryError("an owner must be an existing clinician account")
-        db.executemany("INSERT INTO room_owners VALUES (?, ?)", [(room_id, o) for o in ids])
+        await self._db.executemany(
+            "INSERT INTO room_owners VALUES (?, ?)", [(room_id, o) for o in ids]
+        )
 
 
-def _room(row: sqlite3.Row) -> Room:
+def _room(row: Row) -> Room:
     return Room(
         room_id=row["id"],
         name=row["name"],

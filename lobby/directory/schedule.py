@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
 
 from lobby.accounts import new_id
-from lobby.directory.db import Database
+from lobby.directory.db import Database, Row
 from lobby.directory.records import DirectoryError, Language, ScheduledVisit
 from lobby.model import EndReason, Role
 
@@ -17,7 +16,7 @@ class Schedule:
         self._db = db
         self._clock = clock
 
-    def add(
+    async def add(
         self,
         room_id: str,
         role: Role,
@@ -43,14 +42,14 @@ class Schedule:
             language=language,
             created=self._clock(),
         )
-        with self._db.transaction() as db:
-            room = db.execute("SELECT closed_at FROM rooms WHERE id = ?", (room_id,)).fetchone()
+        async with self._db.transaction():
+            room = await self._db.one("SELECT closed_at FROM rooms WHERE id = ?", (room_id,))
             if room is None:
                 raise DirectoryError(f"unknown room {room_id!r}")
             if room["closed_at"] is not None:
                 raise DirectoryError("the room is closed")
-            db.execute(
-                "INSERT INTO visits (id, room_id, role, start, end, created, not_before,"
+            await self._db.execute(
+                'INSERT INTO visits (id, room_id, role, start, "end", created, not_before,'
                 " expires_at, email, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     visit.visit_id,
@@ -67,20 +66,20 @@ class Schedule:
             )
         return visit
 
-    def get(self, visit_id: str) -> ScheduledVisit | None:
-        row = self._db.one("SELECT * FROM visits WHERE id = ?", (visit_id,))
+    async def get(self, visit_id: str) -> ScheduledVisit | None:
+        row = await self._db.one("SELECT * FROM visits WHERE id = ?", (visit_id,))
         return _visit(row) if row else None
 
-    def between(self, room_id: str, start: float, end: float) -> list[ScheduledVisit]:
+    async def between(self, room_id: str, start: float, end: float) -> list[ScheduledVisit]:
         """The room's appointments starting in [start, end), revoked ones left out."""
-        rows = self._db.all(
+        rows = await self._db.all(
             "SELECT * FROM visits WHERE room_id = ? AND start >= ? AND start < ?"
             " AND revoked_at IS NULL ORDER BY start",
             (room_id, start, end),
         )
         return [_visit(row) for row in rows]
 
-    def page(
+    async def page(
         self, room_id: str, after: str | None, limit: int, since: float | None = None
     ) -> list[ScheduledVisit]:
         """The room's visits by appointment time (revoked ones too), `limit` of them after
@@ -90,55 +89,55 @@ class Schedule:
         if after is not None:
             where += " AND (start, id) > (SELECT start, id FROM visits WHERE id = ?)"
             params.append(after)
-        rows = self._db.all(
+        rows = await self._db.all(
             f"SELECT * FROM visits WHERE {where} ORDER BY start, id LIMIT ?",  # noqa: S608
             (*params, limit),
         )
         return [_visit(row) for row in rows]
 
-    def revoke(self, visit_id: str) -> ScheduledVisit:
+    async def revoke(self, visit_id: str) -> ScheduledVisit:
         """Revoke the invitation (again is a no-op) and forget the recipient's address."""
-        with self._db.transaction() as db:
-            db.execute(
+        async with self._db.transaction():
+            await self._db.execute(
                 "UPDATE visits SET revoked_at = COALESCE(revoked_at, ?), email = NULL WHERE id = ?",
                 (self._clock(), visit_id),
             )
-        visit = self.get(visit_id)
+        visit = await self.get(visit_id)
         if visit is None:
             raise DirectoryError(f"unknown visit {visit_id!r}")
         return visit
 
-    def set_recipient(self, visit_id: str, email: str, language: Language) -> ScheduledVisit:
-        with self._db.transaction() as db:
-            db.execute(
+    async def set_recipient(self, visit_id: str, email: str, language: Language) -> ScheduledVisit:
+        async with self._db.transaction():
+            await self._db.execute(
                 "UPDATE visits SET email = ?, language = ? WHERE id = ?",
                 (email, language.value, visit_id),
             )
-        visit = self.get(visit_id)
+        visit = await self.get(visit_id)
         if visit is None:
             raise DirectoryError(f"unknown visit {visit_id!r}")
         return visit
 
-    def finish(self, visit_id: str, reason: EndReason, detail: str) -> None:
+    async def finish(self, visit_id: str, reason: EndReason, detail: str) -> None:
         """Record that the visit ended for good (the first ending stands)."""
-        with self._db.transaction() as db:
-            db.execute(
+        async with self._db.transaction():
+            await self._db.execute(
                 "UPDATE visits SET ended_reason = ?, ended_detail = ?"
                 " WHERE id = ? AND ended_reason IS NULL",
                 (reason.value, detail, visit_id),
             )
 
-    def forget_expired_recipients(self) -> int:
+    async def forget_expired_recipients(self) -> int:
         """Erase the e-mail address of every invitation that no longer works."""
-        with self._db.transaction() as db:
-            cursor = db.execute(
+        async with self._db.transaction():
+            forgotten = await self._db.execute(
                 "UPDATE visits SET email = NULL WHERE email IS NOT NULL AND expires_at < ?",
                 (self._clock(),),
             )
-        return cursor.rowcount
+        return forgotten
 
 
-def _visit(row: sqlite3.Row) -> ScheduledVisit:
+def _visit(row: Row) -> ScheduledVisit:
     return ScheduledVisit(
         visit_id=row["id"],
         room_id=row["room_id"],

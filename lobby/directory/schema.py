@@ -1,14 +1,28 @@
-"""Versioned schema migrations of the directory, applied in order at start-up.
+"""Versioned schema migrations of the directory, for SQLite and PostgreSQL alike.
 
-The database's `user_version` says which migrations it has; each runs in its own
-transaction, so a failed upgrade leaves the previous version intact. Version 1 is the
-schema before migrations existed (its `IF NOT EXISTS` adopts such a database as it is).
+Each backend records which migrations a database has (SQLite in its `user_version`,
+PostgreSQL in a `schema_version` table) and applies the missing ones in order at start-up,
+each in its own transaction, so a failed upgrade leaves the previous version intact.
+Version 1 is the schema before migrations existed (its `IF NOT EXISTS` adopts such a SQLite
+database as it is). Statements are written once: `{real}` is an 8-byte float in both
+(PostgreSQL's own REAL has 4 bytes), `{rowid}` gives PostgreSQL the insertion order that
+every SQLite table has as `rowid`.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
+from typing import Literal
+
+Dialect = Literal["sqlite", "postgresql"]
+
+TYPES: dict[Dialect, dict[str, str]] = {
+    "sqlite": {"real": "REAL", "rowid": ""},
+    "postgresql": {
+        "real": "DOUBLE PRECISION",
+        "rowid": ",\n                rowid BIGINT GENERATED ALWAYS AS IDENTITY",
+    },
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +30,9 @@ class Migration:
     version: int
     summary: str
     statements: tuple[str, ...]
+
+    def for_dialect(self, dialect: Dialect) -> tuple[str, ...]:
+        return tuple(statement.format(**TYPES[dialect]) for statement in self.statements)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -28,7 +45,7 @@ MIGRATIONS: tuple[Migration, ...] = (
                 username TEXT NOT NULL UNIQUE,
                 password_hash TEXT NOT NULL,
                 display_name TEXT NOT NULL,
-                created REAL NOT NULL
+                created {real} NOT NULL
             )""",
             """CREATE TABLE IF NOT EXISTS rooms (
                 id TEXT PRIMARY KEY,
@@ -36,7 +53,7 @@ MIGRATIONS: tuple[Migration, ...] = (
                 clinic_name TEXT NOT NULL DEFAULT '',
                 clinic_phone TEXT NOT NULL DEFAULT '',
                 support_phone TEXT NOT NULL DEFAULT '',
-                created REAL NOT NULL
+                created {real} NOT NULL
             )""",
             """CREATE TABLE IF NOT EXISTS room_owners (
                 room_id TEXT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
@@ -47,9 +64,9 @@ MIGRATIONS: tuple[Migration, ...] = (
                 id TEXT PRIMARY KEY,
                 room_id TEXT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
                 role TEXT NOT NULL,
-                start REAL NOT NULL,
-                end REAL NOT NULL,
-                created REAL NOT NULL
+                start {real} NOT NULL,
+                "end" {real} NOT NULL,
+                created {real} NOT NULL
             )""",
             "CREATE INDEX IF NOT EXISTS visits_by_room_start ON visits(room_id, start)",
         ),
@@ -61,12 +78,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         (
             "ALTER TABLE clinicians ADD COLUMN role TEXT NOT NULL DEFAULT 'clinician'",
             "ALTER TABLE clinicians ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0",
-            "ALTER TABLE clinicians ADD COLUMN sessions_after REAL NOT NULL DEFAULT 0",
+            "ALTER TABLE clinicians ADD COLUMN sessions_after {real} NOT NULL DEFAULT 0",
             "ALTER TABLE rooms ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'Europe/Oslo'",
-            "ALTER TABLE rooms ADD COLUMN closed_at REAL",
-            "ALTER TABLE visits ADD COLUMN not_before REAL",
-            "ALTER TABLE visits ADD COLUMN expires_at REAL",
-            "ALTER TABLE visits ADD COLUMN revoked_at REAL",
+            "ALTER TABLE rooms ADD COLUMN closed_at {real}",
+            "ALTER TABLE visits ADD COLUMN not_before {real}",
+            "ALTER TABLE visits ADD COLUMN expires_at {real}",
+            "ALTER TABLE visits ADD COLUMN revoked_at {real}",
             "ALTER TABLE visits ADD COLUMN email TEXT",
             "ALTER TABLE visits ADD COLUMN language TEXT NOT NULL DEFAULT 'nb'",
             "CREATE INDEX visits_with_email ON visits(expires_at) WHERE email IS NOT NULL",
@@ -75,16 +92,16 @@ MIGRATIONS: tuple[Migration, ...] = (
                 name TEXT NOT NULL,
                 key_hash TEXT NOT NULL UNIQUE,
                 scopes TEXT NOT NULL,
-                created REAL NOT NULL,
-                revoked_at REAL,
-                last_used REAL
+                created {real} NOT NULL,
+                revoked_at {real},
+                last_used {real}
             )""",
             """CREATE TABLE idempotency (
                 principal TEXT NOT NULL,
                 key TEXT NOT NULL,
                 request_hash TEXT NOT NULL,
                 resource TEXT NOT NULL,
-                created REAL NOT NULL,
+                created {real} NOT NULL,
                 PRIMARY KEY (principal, key)
             )""",
             """CREATE TABLE deliveries (
@@ -93,11 +110,11 @@ MIGRATIONS: tuple[Migration, ...] = (
                 language TEXT NOT NULL,
                 status TEXT NOT NULL,
                 attempts INTEGER NOT NULL DEFAULT 0,
-                next_attempt REAL NOT NULL,
-                claimed_until REAL NOT NULL DEFAULT 0,
+                next_attempt {real} NOT NULL,
+                claimed_until {real} NOT NULL DEFAULT 0,
                 last_error TEXT NOT NULL DEFAULT '',
-                created REAL NOT NULL,
-                updated REAL NOT NULL
+                created {real} NOT NULL,
+                updated {real} NOT NULL{rowid}
             )""",
             "CREATE INDEX deliveries_due ON deliveries(status, next_attempt)",
             "CREATE INDEX deliveries_by_visit ON deliveries(visit_id, created)",
@@ -119,34 +136,9 @@ MIGRATIONS += (
 LATEST = MIGRATIONS[-1].version
 
 
-def version(db: sqlite3.Connection) -> int:
-    return int(db.execute("PRAGMA user_version").fetchone()[0])
-
-
-def upgrade(db: sqlite3.Connection) -> list[Migration]:
-    """Apply the migrations this database lacks; returns those applied.
-
-    A database newer than this code is refused: running old code on it could lose data."""
-    current = version(db)
+def refuse_newer(current: int) -> None:
+    """A database newer than this code is refused: running old code on it could lose data."""
     if current > LATEST:
         raise RuntimeError(
             f"the directory has schema version {current}; this Venterom knows up to {LATEST}"
         )
-    applied = []
-    for migration in MIGRATIONS:
-        if migration.version <= current:
-            continue
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            if version(db) >= migration.version:  # another process got here first
-                db.execute("ROLLBACK")
-                continue
-            for statement in migration.statements:
-                db.execute(statement)
-            db.execute(f"PRAGMA user_version = {migration.version:d}")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
-        applied.append(migration)
-    return applied

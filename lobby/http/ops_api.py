@@ -91,7 +91,11 @@ async def summary(request: web.Request) -> web.Response:
     _, account = await service.staff(request.cookies.get(CLINICIAN_COOKIE))
     everything = account.role is AccountRole.OPS
     now = service.clock()
-    visible = service.directory.rooms.all() if everything else service.rooms(account.account_id)
+    visible = (
+        await service.directory.rooms.all()
+        if everything
+        else await service.rooms(account.account_id)
+    )
     rooms = [await _room_summary(service, room, now) for room in visible if not room.closed]
     waits = [w for room in rooms for w in room.pop("_waits")]
     # Instance figures are every room's: for operations staff only.

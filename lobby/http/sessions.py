@@ -69,7 +69,7 @@ async def login(request: web.Request) -> web.Response:
     try:
         session_id, _, account = await service.login(username, password, request_client(request))
     except (Unauthenticated, RateLimited) as exc:
-        known = service.directory.accounts.by_username(username)
+        known = await service.directory.accounts.by_username(username)
         who = (
             known.account_id
             if known
@@ -80,7 +80,7 @@ async def login(request: web.Request) -> web.Response:
     service.audit.record(
         "login", account.account_id, role=account.role.value, client=_client(request)
     )
-    response = web.json_response(_me(request, account))
+    response = web.json_response(await _me(request, account))
     _set_cookie(
         request, response, CLINICIAN_COOKIE, session_id, request.app[SETTINGS].clinician_session_ttl
     )
@@ -108,7 +108,7 @@ async def _end_session(request: web.Request, cookie_name: str) -> web.Response:
 @routes.get("/api/me")
 async def me(request: web.Request) -> web.Response:
     _, account = await request.app[SERVICE].staff(request.cookies.get(CLINICIAN_COOKIE))
-    return web.json_response(_me(request, account))
+    return web.json_response(await _me(request, account))
 
 
 async def _guest_state(
@@ -119,7 +119,7 @@ async def _guest_state(
     joined it)."""
     service = request.app[SERVICE]
     if room is None:
-        room = service.directory.rooms.get(visit.room_id)
+        room = await service.directory.rooms.get(visit.room_id)
     waiting = visit.state is VisitState.WAITING
     notice = await service.current_notice(visit.room_id) if waiting else None
     return {
@@ -129,9 +129,9 @@ async def _guest_state(
     }
 
 
-def _me(request: web.Request, account: Account) -> dict[str, Any]:
+async def _me(request: web.Request, account: Account) -> dict[str, Any]:
     """Who is logged in; a clinician's rooms (an ops account owns none)."""
-    rooms = request.app[SERVICE].rooms(account.account_id)
+    rooms = await request.app[SERVICE].rooms(account.account_id)
     return {
         "account": {"name": account.display_name, "role": account.role.value},
         "clinician": {"name": account.display_name},

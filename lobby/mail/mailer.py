@@ -126,9 +126,9 @@ class Mailer:
         """
         if not self.configured:
             raise MailNotConfigured("no SMTP server is configured")
-        if self._directory.schedule.get(visit_id) is None:
+        if await self._directory.schedule.get(visit_id) is None:
             raise NotFound("unknown visit")
-        queued = self._directory.outbox.enqueue(visit_id, language)
+        queued = await self._directory.outbox.enqueue(visit_id, language)
         waiter = asyncio.get_running_loop().create_future()
         self._waiters[queued.delivery_id] = waiter
         self.nudge()
@@ -136,12 +136,12 @@ class Mailer:
             await asyncio.wait([waiter], timeout=max(0.0, wait))
         finally:
             self._waiters.pop(queued.delivery_id, None)
-        return self._directory.outbox.get(queued.delivery_id) or queued
+        return await self._directory.outbox.get(queued.delivery_id) or queued
 
     async def run_due(self) -> int:
         """Attempt every delivery due now (and claims that lapsed); returns how many."""
         attempted = 0
-        while batch := self._directory.outbox.claim_due(self.lease, BATCH):
+        while batch := await self._directory.outbox.claim_due(self.lease, BATCH):
             await asyncio.gather(*(self._attempt(delivery) for delivery in batch))
             attempted += len(batch)
         return attempted
@@ -151,7 +151,7 @@ class Mailer:
             self._wake.clear()  # before the round: a nudge during it wakes the next one
             try:
                 await self.run_due()
-                pause = self._pause()
+                pause = await self._pause()
             except Exception as exc:  # the directory failed (locked, disk full): later
                 log.error("mail round failed", extra={"error": type(exc).__name__})
                 pause = IDLE
@@ -159,40 +159,42 @@ class Mailer:
                 async with asyncio.timeout(pause):
                     await self._wake.wait()
 
-    def _pause(self) -> float:
-        due = self._directory.outbox.next_due()
+    async def _pause(self) -> float:
+        due = await self._directory.outbox.next_due()
         return IDLE if due is None else min(IDLE, max(0.0, due - self._clock()))
 
     async def _attempt(self, delivery: Delivery) -> None:
         attempt = delivery.attempts + 1
         started = time.monotonic()
         try:
-            await smtp.send(self._compose(delivery), self._settings)
+            await smtp.send(await self._compose(delivery), self._settings)
         except Undeliverable as exc:
-            self._give_up(delivery, delivery.attempts, exc.code)
+            await self._give_up(delivery, delivery.attempts, exc.code)
         except smtp.DeliveryError as exc:
-            self._failed(delivery, attempt, exc)
+            await self._failed(delivery, attempt, exc)
         except asyncio.CancelledError:
             # Shutting down mid-send: back to the queue now, not when the claim lapses.
-            self._finish(delivery, DeliveryStatus.QUEUED, delivery.attempts, delivery.last_error)
+            await self._finish(
+                delivery, DeliveryStatus.QUEUED, delivery.attempts, delivery.last_error
+            )
             raise
         except Exception as exc:  # a bug must not leave the delivery claimed forever
             log.error("invitation e-mail crashed", extra={**_ids(delivery), "error": _name(exc)})
-            self._failed(delivery, attempt, smtp.DeliveryError("internal", permanent=False))
+            await self._failed(delivery, attempt, smtp.DeliveryError("internal", permanent=False))
         else:
-            self._finish(delivery, DeliveryStatus.SENT, attempt, "")
+            await self._finish(delivery, DeliveryStatus.SENT, attempt, "")
             self.counters.sent += 1
             ms = round((time.monotonic() - started) * 1000)
             log.info(
                 "invitation e-mail sent", extra={**_ids(delivery), "attempt": attempt, "ms": ms}
             )
 
-    def _compose(self, delivery: Delivery) -> EmailMessage:
+    async def _compose(self, delivery: Delivery) -> EmailMessage:
         """The message for a delivery, read fresh: the visit may have changed since queued."""
-        visit = self._directory.schedule.get(delivery.visit_id)
+        visit = await self._directory.schedule.get(delivery.visit_id)
         if visit is None or visit.revoked:
             raise Undeliverable("revoked")
-        room = self._directory.rooms.get(visit.room_id)
+        room = await self._directory.rooms.get(visit.room_id)
         if room is None or room.closed:
             raise Undeliverable("room_closed")
         invitation = issued(visit, self._settings, self._secret)
@@ -206,13 +208,15 @@ class Mailer:
         except ValueError:  # an address no header can carry (e.g. a line break in it)
             raise Undeliverable("address") from None
 
-    def _failed(self, delivery: Delivery, attempt: int, error: smtp.DeliveryError) -> None:
+    async def _failed(self, delivery: Delivery, attempt: int, error: smtp.DeliveryError) -> None:
         """Retry after a temporary failure, with backoff, until out of attempts."""
         if error.permanent or attempt >= self._settings.smtp_max_attempts:
-            self._give_up(delivery, attempt, error.code, error.reply)
+            await self._give_up(delivery, attempt, error.code, error.reply)
             return
         delay = self._settings.smtp_retry_base * BACKOFF ** (attempt - 1)
-        self._finish(delivery, DeliveryStatus.QUEUED, attempt, error.code, self._clock() + delay)
+        await self._finish(
+            delivery, DeliveryStatus.QUEUED, attempt, error.code, self._clock() + delay
+        )
         self.counters.retried += 1
         log.warning(
             "invitation e-mail to be retried",
@@ -225,17 +229,17 @@ class Mailer:
             },
         )
 
-    def _give_up(
+    async def _give_up(
         self, delivery: Delivery, attempts: int, code: str, reply: int | None = None
     ) -> None:
-        self._finish(delivery, DeliveryStatus.FAILED, attempts, code)
+        await self._finish(delivery, DeliveryStatus.FAILED, attempts, code)
         self.counters.failed += 1
         log.warning(
             "invitation e-mail failed",
             extra={**_ids(delivery), "attempt": attempts, "code": code, "reply": reply},
         )
 
-    def _finish(
+    async def _finish(
         self,
         delivery: Delivery,
         status: DeliveryStatus,
@@ -245,7 +249,7 @@ class Mailer:
     ) -> None:
         """Record the outcome, and tell a `deliver` call waiting for it."""
         when = self._clock() if next_attempt is None else next_attempt
-        self._directory.outbox.finish(delivery.delivery_id, status, attempts, when, code)
+        await self._directory.outbox.finish(delivery.delivery_id, status, attempts, when, code)
         waiter = self._waiters.get(delivery.delivery_id)
         if waiter is not None and not waiter.done():
             waiter.set_result(None)

@@ -123,13 +123,13 @@ class RoomBroadcaster:
 
     async def lobby(self, room_id: str) -> dict[str, Any]:
         """The lobby a clinician asked for (on connecting, or by request): read afresh."""
-        return self.lobby_of(await self.service.room_snapshot(room_id, fresh=True))
+        return await self.lobby_of(await self.service.room_snapshot(room_id, fresh=True))
 
-    def lobby_of(self, snapshot: RoomSnapshot) -> dict[str, Any]:
+    async def lobby_of(self, snapshot: RoomSnapshot) -> dict[str, Any]:
         return {
             "room_id": snapshot.room_id,
             "visits": [lobby_entry(v) for v in snapshot.visits],
-            "expected": [expected_entry(v) for v in self.service.expected(snapshot)],
+            "expected": [expected_entry(v) for v in await self.service.expected(snapshot)],
         }
 
     async def flush(
@@ -141,7 +141,10 @@ class RoomBroadcaster:
             snapshot = await self.service.room_snapshot(room_id)
         with pubsub.batch(self.sio.manager):
             await self.sio.emit(
-                "lobby", self.lobby_of(snapshot), room=lobby_room(room_id), namespace=CLINICIAN_NS
+                "lobby",
+                await self.lobby_of(snapshot),
+                room=lobby_room(room_id),
+                namespace=CLINICIAN_NS,
             )
             if call_changed:
                 roster = self.calls.roster_of(room_id, snapshot.visits, snapshot.members)

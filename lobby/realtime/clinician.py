@@ -83,7 +83,7 @@ class ClinicianNamespace(AckingNamespace):
         self.connections.sessions[sid] = (str(session_id), record)
         await self.save_session(sid, {"clinician_id": record.subject})
         self.connections.clinicians.add(sid)
-        rooms = self.service.rooms(record.subject)
+        rooms = await self.service.rooms(record.subject)
         for room in rooms:
             await self.enter_room(sid, lobby_room(room.room_id))
         await self.emit("rooms", [{"room_id": r.room_id, "name": r.name} for r in rooms], to=sid)
@@ -121,7 +121,7 @@ class ClinicianNamespace(AckingNamespace):
     @acked
     async def on_lobby(self, sid: str, data: object = None) -> Ack:
         ref = parse_room_ref(data)
-        self.service.require_room(await self._clinician(sid), ref.room_id)
+        await self.service.require_room(await self._clinician(sid), ref.room_id)
         return {"lobby": await self.broadcaster.lobby(ref.room_id)}
 
     @acked
@@ -152,7 +152,7 @@ class ClinicianNamespace(AckingNamespace):
         signal = parse_signal(data)
         room_id = room_id_in(data)
         clinician_id = await self._clinician(sid)
-        self.service.require_room(clinician_id, room_id)
+        await self.service.require_room(clinician_id, room_id)
         target = await self.calls.route(room_id, clinician_id, signal.to)
         await self.broadcaster.to_peer(room_id, target, "signal", signal.relayed(clinician_id))
         return {}
@@ -162,7 +162,7 @@ class ClinicianNamespace(AckingNamespace):
         code = parse_tech_message(data)
         room_id = room_id_in(data)
         clinician_id = await self._clinician(sid)
-        self.service.require_room(clinician_id, room_id)
+        await self.service.require_room(clinician_id, room_id)
         roster = await self.calls.member_roster(room_id, clinician_id)
         await self.broadcaster.to_call(
             roster, "tech_message", {"from": clinician_id, "code": code.value}

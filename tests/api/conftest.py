@@ -39,9 +39,10 @@ class Api:
     doctor: str
     room: str
 
-    def key(self, *scopes: str) -> str:
+    async def key(self, *scopes: str) -> str:
         """A fresh API key's secret (all scopes unless told)."""
-        _, secret = self.harness.directory.api_keys.create("test", frozenset(scopes or SCOPES))
+        directory = await self.harness.ready()
+        _, secret = await directory.api_keys.create("test", frozenset(scopes or SCOPES))
         return secret
 
     async def call(
@@ -55,7 +56,7 @@ class Api:
         """`key`: "" for a key with every scope, None for no Authorization header."""
         sent = dict(headers or {})
         if key is not None:
-            sent["Authorization"] = f"Bearer {key or self.key()}"
+            sent["Authorization"] = f"Bearer {key or await self.key()}"
         async with self.http.request(
             method, f"{self.server.base_url}/api/v1{path}", json=body, headers=sent
         ) as response:
@@ -71,8 +72,8 @@ def soon(minutes: float = 5) -> str:
 @pytest.fixture
 async def api(harness: Harness) -> AsyncIterator[Api]:
     server = await harness.server()
-    doctor = harness.clinician("doctor")
-    room = harness.room(doctor, name="Poliklinikk")
+    doctor = await harness.clinician("doctor")
+    room = await harness.room(doctor, name="Poliklinikk")
     async with aiohttp.ClientSession() as http:
         yield Api(harness, server, http, doctor, room)
 

@@ -46,16 +46,16 @@ async def test_a_request_without_a_valid_key_is_refused(
 
 
 async def test_a_revoked_key_is_refused_at_once(api: Api) -> None:
-    key_id, secret = api.harness.directory.api_keys.create("old", frozenset({"rooms:read"}))
+    key_id, secret = await api.harness.directory.api_keys.create("old", frozenset({"rooms:read"}))
     assert (await api.call("GET", "/rooms", secret)).status == 200
-    api.harness.directory.api_keys.revoke(key_id.key_id)
+    await api.harness.directory.api_keys.revoke(key_id.key_id)
     answer = await api.call("GET", "/rooms", secret)
     assert (answer.status, answer.error) == (401, "unauthenticated")
     assert "revoked" in answer.json["message"]
 
 
 async def test_the_key_is_stored_only_as_a_hash(api: Api) -> None:
-    secret = api.key("rooms:read")
+    secret = await api.key("rooms:read")
     files = Path(api.harness.database).parent.glob("directory.db*")  # with the WAL
     assert all(secret.encode() not in f.read_bytes() for f in files)
     assert (await api.call("GET", "/rooms", secret)).status == 200
@@ -83,19 +83,19 @@ WRITES = [
 async def test_a_key_without_the_scope_is_refused_and_nothing_changes(
     api: Api, scope: str, method: str, path: str, body: object
 ) -> None:
-    before = api.harness.directory.rooms.get(api.room)
-    answer = await api.call(method, path.format(room=api.room), api.key(scope), body)
+    before = await api.harness.directory.rooms.get(api.room)
+    answer = await api.call(method, path.format(room=api.room), await api.key(scope), body)
     assert (answer.status, answer.error) == (403, "insufficient_scope"), answer.text
-    assert api.harness.directory.rooms.get(api.room) == before
-    assert len(api.harness.directory.rooms.all()) == 1
-    assert api.harness.directory.schedule.page(api.room, None, 10) == []
+    assert await api.harness.directory.rooms.get(api.room) == before
+    assert len(await api.harness.directory.rooms.all()) == 1
+    assert await api.harness.directory.schedule.page(api.room, None, 10) == []
 
 
 async def test_visit_scopes_guard_the_visit_routes(api: Api) -> None:
     created = await api.call("POST", f"/rooms/{api.room}/visits", body={"start": soon()})
     assert created.status == 201, created.text
     visit = created.json["visit_id"]
-    rooms_only = api.key("rooms:read", "rooms:write")
+    rooms_only = await api.key("rooms:read", "rooms:write")
     for method, path in [
         ("GET", f"/visits/{visit}"),
         ("POST", f"/visits/{visit}/revoke"),
@@ -104,6 +104,6 @@ async def test_visit_scopes_guard_the_visit_routes(api: Api) -> None:
     ]:
         answer = await api.call(method, path, rooms_only)
         assert (answer.status, answer.error) == (403, "insufficient_scope"), path
-    reader = api.key("visits:read")
+    reader = await api.key("visits:read")
     assert (await api.call("POST", f"/visits/{visit}/revoke", reader)).status == 403
     assert (await api.call("GET", f"/visits/{visit}", reader)).json["status"] == "scheduled"

@@ -31,7 +31,7 @@ async def mailing(harness: Harness) -> AsyncIterator[tuple[Api, Recorder]]:
         smtp_from="Venterom <no-reply@venterom.example>",
         smtp_retry_base=0.2,
     )
-    room = harness.room(harness.clinician("doctor"), name="Poliklinikk")
+    room = await harness.room(await harness.clinician("doctor"), name="Poliklinikk")
     try:
         async with aiohttp.ClientSession() as http:
             yield Api(harness, server, http, "", room), recorder

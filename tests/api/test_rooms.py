@@ -12,7 +12,7 @@ memory = pytest.mark.parametrize("store_kind", ["memory"])
 
 @memory
 async def test_create_read_and_list_a_room(api: Api) -> None:
-    api.harness.clinician("nurse")
+    await api.harness.clinician("nurse")
     body = {
         "name": "  Poliklinikk   for barn ",
         "clinic_name": "Jæren DPS",
@@ -53,7 +53,7 @@ async def test_a_bad_room_is_refused_and_nothing_is_made(
 ) -> None:
     answer = await api.call("POST", "/rooms", body=body)
     assert (answer.status, answer.error) == (status, code), answer.text
-    assert len(api.harness.directory.rooms.all()) == 1
+    assert len(await api.harness.directory.rooms.all()) == 1
 
 
 @memory
@@ -61,7 +61,7 @@ async def test_a_body_must_be_json(api: Api) -> None:
     async with api.http.post(
         f"{api.server.base_url}/api/v1/rooms",
         data="name=Room",
-        headers={"Authorization": f"Bearer {api.key()}", "Content-Type": "text/plain"},
+        headers={"Authorization": f"Bearer {await api.key()}", "Content-Type": "text/plain"},
     ) as response:
         assert response.status == 400
         assert (await response.json())["error"] == "invalid_payload"
@@ -69,7 +69,7 @@ async def test_a_body_must_be_json(api: Api) -> None:
 
 @memory
 async def test_an_idempotency_key_makes_one_room(api: Api) -> None:
-    key = api.key()
+    key = await api.key()
     first = await api.call("POST", "/rooms", key, {"name": "A"}, {"Idempotency-Key": "abc-1"})
     again = await api.call("POST", "/rooms", key, {"name": "A"}, {"Idempotency-Key": "abc-1"})
     assert first.status == again.status == 201
@@ -80,14 +80,14 @@ async def test_an_idempotency_key_makes_one_room(api: Api) -> None:
     assert another_key.status == 401
     by_another = await api.call("POST", "/rooms", "", {"name": "A"}, {"Idempotency-Key": "abc-1"})
     assert by_another.json["room_id"] != first.json["room_id"], "keys are per API key"
-    assert len(api.harness.directory.rooms.all()) == 3
+    assert len(await api.harness.directory.rooms.all()) == 3
 
 
 @memory
 async def test_rooms_come_in_pages(api: Api) -> None:
     for n in range(6):
         assert (await api.call("POST", "/rooms", body={"name": f"Room {n}"})).status == 201
-    key, seen, cursor = api.key("rooms:read"), [], None
+    key, seen, cursor = await api.key("rooms:read"), [], None
     pages = 0
     while True:
         query = "?limit=3" + (f"&cursor={cursor}" if cursor else "")
@@ -105,14 +105,14 @@ async def test_rooms_come_in_pages(api: Api) -> None:
 
 @memory
 async def test_owners_decide_whose_dashboard_shows_the_room(api: Api) -> None:
-    api.harness.clinician("nurse")
-    api.harness.ops("watcher")
+    await api.harness.clinician("nurse")
+    await api.harness.ops("watcher")
     answer = await api.call("PUT", f"/rooms/{api.room}/owners", body={"owners": ["nurse"]})
     assert answer.status == 200 and answer.json["owners"] == ["nurse"]
-    assert api.harness.directory.rooms.owns(
-        api.harness.directory.accounts.by_username("nurse").account_id, api.room
+    assert await api.harness.directory.rooms.owns(
+        (await api.harness.directory.accounts.by_username("nurse")).account_id, api.room
     )  # type: ignore[union-attr]
-    assert not api.harness.directory.rooms.owns(api.doctor, api.room)
+    assert not await api.harness.directory.rooms.owns(api.doctor, api.room)
     for owners, code in ((["nobody"], "unknown_owner"), (["watcher"], "unknown_owner")):
         refused = await api.call("PUT", f"/rooms/{api.room}/owners", body={"owners": owners})
         assert (refused.status, refused.error) == (422, code)
@@ -130,9 +130,9 @@ async def test_closing_a_room_refuses_its_links(api: Api) -> None:
     waiting, visit_id = await api.harness.waiting_guest(api.server, api.room)
     busy = await api.call("POST", f"/rooms/{api.room}/close")
     assert (busy.status, busy.error) == (409, "room_busy")
-    assert not api.harness.directory.rooms.get(api.room).closed  # type: ignore[union-attr]
+    assert not (await api.harness.directory.rooms.get(api.room)).closed  # type: ignore[union-attr]
 
-    unopened = api.harness.invite(api.room)
+    unopened = await api.harness.invite(api.room)
     scheduled = (await api.call("POST", f"/rooms/{api.room}/visits", body={"start": soon()})).json
     checking = await api.harness.guest(api.server, token_of(scheduled["invitation"]["link"]))
     assert (await waiting.call("leave"))["ok"]
@@ -157,7 +157,7 @@ async def test_room_state_counts_and_names_only_with_the_clinical_scope(api: Api
     await api.harness.admitted_guest(api.server, api.room, doctor, name="Ola Nordmann")
     await api.call("POST", f"/rooms/{api.room}/visits", body={"start": soon(30)})
 
-    counts = await api.call("GET", f"/rooms/{api.room}/state", api.key("rooms:read"))
+    counts = await api.call("GET", f"/rooms/{api.room}/state", await api.key("rooms:read"))
     assert counts.status == 200
     assert counts.json["counts"] == {
         "waiting": 1,
@@ -170,7 +170,9 @@ async def test_room_state_counts_and_names_only_with_the_clinical_scope(api: Api
     assert "Nordmann" not in counts.text and "Ola" not in counts.text
     assert {v["state"] for v in counts.json["visits"]} == {"waiting", "in_call"}
 
-    clinical = await api.call("GET", f"/rooms/{api.room}/state", api.key("rooms:read", "clinical"))
+    clinical = await api.call(
+        "GET", f"/rooms/{api.room}/state", await api.key("rooms:read", "clinical")
+    )
     names = {v["display_name"] for v in clinical.json["visits"]}
     assert names == {"Kari Nordmann", "Ola Nordmann"}
     assert clinical.json["visits"][0]["present"] == JOIN_DETAILS["present"]

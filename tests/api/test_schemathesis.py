@@ -7,6 +7,7 @@ impossible" (a time in the past, an unknown owner), which no schema can express.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import os
@@ -23,7 +24,7 @@ from lobby.access import SCOPES
 from lobby.accounts import hash_password
 from lobby.directory import Directory
 from lobby.model import Role
-from lobby.scheduling import invite
+from lobby.scheduling import IssuedInvitation, invite
 from lobby.secret import server_secret
 from lobby.settings import Settings
 from tests.fixtures.servers import PASSWORD, free_port
@@ -38,20 +39,30 @@ def _future(minutes: int) -> str:
     return moment.isoformat(timespec="seconds")
 
 
+async def _seed(settings: Settings) -> tuple[str, str, IssuedInvitation]:
+    async with Directory(settings.database_path) as directory:
+        doctor = await directory.accounts.add("doctor", hash_password(PASSWORD), "Doctor")
+        room = await directory.rooms.create("Poliklinikk", [doctor.account_id])
+        start = time.time() + 600
+        issued = await invite(
+            directory,
+            settings,
+            server_secret(settings),
+            room.room_id,
+            Role.PATIENT,
+            start,
+            start + 1800,
+        )
+        _, key = await directory.api_keys.create("schemathesis", frozenset(SCOPES))
+    return key, room.room_id, issued
+
+
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, str, str, str]]:
     """(base URL, API key, a room id, a visit id) of a server process on a seeded directory."""
     port = free_port()
     settings = Settings(data_dir=tmp_path, port=port)
-    directory = Directory(settings.database_path)
-    doctor = directory.accounts.add("doctor", hash_password(PASSWORD), "Doctor").account_id
-    room = directory.rooms.create("Poliklinikk", [doctor]).room_id
-    start = time.time() + 600
-    issued = invite(
-        directory, settings, server_secret(settings), room, Role.PATIENT, start, start + 1800
-    )
-    _, key = directory.api_keys.create("schemathesis", frozenset(SCOPES))
-    directory.close()
+    key, room, issued = asyncio.run(_seed(settings))
     env = {
         **os.environ,
         "VENTEROM_DATA_DIR": str(tmp_path),

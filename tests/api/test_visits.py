@@ -65,7 +65,7 @@ async def test_a_bad_visit_is_refused_and_nothing_is_scheduled(
 ) -> None:
     answer = await api.call("POST", f"/rooms/{api.room}/visits", body={"start": soon(), **body})
     assert (answer.status, answer.error) == (status, code), answer.text
-    assert api.harness.directory.schedule.page(api.room, None, 10) == []
+    assert await api.harness.directory.schedule.page(api.room, None, 10) == []
 
 
 @memory
@@ -127,7 +127,9 @@ async def test_a_revocation_on_one_instance_beats_the_other_instances_cache(api:
     other = await api.harness.server()
     visit = await _schedule(api, start=soon(1))
     token = token_of(visit["invitation"]["link"])  # type: ignore[index]
-    early = await api.harness.guest(other, api.harness.invite(api.room))  # warms other's cache
+    early = await api.harness.guest(
+        other, await api.harness.invite(api.room)
+    )  # warms other's cache
     assert early is not None
     await api.call("POST", f"/visits/{visit['visit_id']}/revoke")
     http, body = await api.harness.open_link(other, token)
@@ -141,7 +143,7 @@ async def test_a_never_opened_revoked_link_is_refused(api: Api) -> None:
     await api.call("POST", f"/visits/{visit['visit_id']}/revoke")
     http, body = await api.harness.open_link(
         api.server,
-        token_of(str(api.harness.directory.schedule.get(str(visit["visit_id"]))))
+        token_of(str(await api.harness.directory.schedule.get(str(visit["visit_id"]))))
         if False
         else token_of(visit["invitation"]["link"]),  # type: ignore[index]
     )
@@ -189,7 +191,7 @@ async def test_sending_without_smtp_is_a_clear_conflict_and_the_link_stands(api:
 
 @memory
 async def test_a_clinicians_session_reaches_only_their_own_rooms(api: Api) -> None:
-    other_room = api.harness.room(api.harness.clinician("other"))
+    other_room = await api.harness.room(await api.harness.clinician("other"))
     http = await api.harness.login(api.server, "doctor")
     origin = {"Origin": api.server.base_url}
     url = f"{api.server.base_url}/api/v1"

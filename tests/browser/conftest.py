@@ -148,8 +148,8 @@ class Site:
     def base_url(self) -> str:
         return self.server.base_url
 
-    def invite(self, **kwargs: Any) -> str:
-        return self.harness.invite(self.room_id, **kwargs)
+    async def invite(self, **kwargs: Any) -> str:
+        return await self.harness.invite(self.room_id, **kwargs)
 
     async def page(
         self, browser: Browser, *, locale: str = "en-GB", viewport: dict[str, int] = PHONE
@@ -202,8 +202,8 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
     require_tools()
     harness = Harness(tmp_path)
     server = await start_server(harness, grace_period=20.0)
-    doctor = harness.clinician("doctor")
-    room = harness.directory.rooms.create(
+    doctor = await harness.clinician("doctor")
+    room = await harness.directory.rooms.create(
         "Poliklinikk for voksne",
         [doctor],
         clinic_name="Jæren DPS",

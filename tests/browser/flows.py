@@ -49,7 +49,7 @@ async def join_waiting_room(page: Page, name: str, present: tuple[str, ...] = ()
 async def guest_to_waiting_room(
     site: Site, page: Page, name: str, *, test: bool = False, present: tuple[str, ...] = ()
 ) -> None:
-    await open_invitation(site, page, site.invite())
+    await open_invitation(site, page, await site.invite())
     if test:
         await run_device_test(page)
         await continue_to_details(page)

@@ -25,11 +25,11 @@ async def screen(page: Page, name: str) -> None:
 
 
 async def check_guest(site: Site, page: Page, clinician: Client, where: str) -> None:
-    await page.goto(f"/join#{site.invite(start_in=-6 * 3600)}")
+    await page.goto(f"/join#{await site.invite(start_in=-6 * 3600)}")
     await screen(page, "link-error")
     await assert_accessible(page, f"{where} guest link error")
 
-    await page.goto(f"/join#{site.invite()}")
+    await page.goto(f"/join#{await site.invite()}")
     await screen(page, "check")
     await assert_accessible(page, f"{where} guest device check")
     await page.locator("#start-check").click()
@@ -77,9 +77,9 @@ async def check_guest(site: Site, page: Page, clinician: Client, where: str) -> 
 
 async def check_clinician(site: Site, page: Page, where: str) -> None:
     # Expected today: one late who has not opened the link, one testing devices, one later.
-    site.invite(start_in=-600)
-    await site.harness.guest(site.server, site.invite(role=Role.COMPANION, start_in=-300))
-    site.invite(role=Role.INTERPRETER, start_in=2 * 3600)
+    await site.invite(start_in=-600)
+    await site.harness.guest(site.server, await site.invite(role=Role.COMPANION, start_in=-300))
+    await site.invite(role=Role.INTERPRETER, start_in=2 * 3600)
     await page.goto("/clinician")
     await screen(page, "login")
     await page.locator("#login-button").click()
@@ -93,9 +93,9 @@ async def check_clinician(site: Site, page: Page, where: str) -> None:
     await expect(page.locator(".expected > li.is-late")).to_have_count(2)
     await assert_accessible(page, f"{where} clinician empty lobby, guests expected")
 
-    guest = await site.harness.guest(site.server, site.invite())
+    guest = await site.harness.guest(site.server, await site.invite())
     assert (await guest.call("join", JOIN_DETAILS))["ok"]
-    second = await site.harness.guest(site.server, site.invite())
+    second = await site.harness.guest(site.server, await site.invite())
     assert (await second.call("join", {**JOIN_DETAILS, "display_name": "Per"}))["ok"]
     await expect(page.locator(".lobby > li")).to_have_count(2)
     await assert_accessible(page, f"{where} clinician lobby")

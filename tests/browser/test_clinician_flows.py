@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
 from playwright.async_api import Browser, expect
@@ -48,9 +48,9 @@ async def test_a_disabled_account_is_logged_out_within_seconds(
     await expect(
         page.get_by_role("heading", level=2, name="Poliklinikk for voksne")
     ).to_be_visible()
-    account = site.harness.directory.accounts.by_username(site.username)
+    account = await site.harness.directory.accounts.by_username(site.username)
     assert account is not None
-    site.harness.directory.accounts.set_disabled(account.account_id, True)
+    await site.harness.directory.accounts.set_disabled(account.account_id, True)
     started = time.monotonic()
     await expect(heading(page, "Log in")).to_be_visible(timeout=5_000)
     assert time.monotonic() - started < 5.0
@@ -105,10 +105,12 @@ async def test_three_way_call_send_back_phone_and_end(
     await expect(clinician.locator("#rooms").get_by_text("You ended it.")).to_be_visible()
 
 
-def clock_pattern(start_in: float, invite: Callable[[], str]) -> tuple[str, re.Pattern[str]]:
+async def clock_pattern(
+    start_in: float, invite: Callable[[], Awaitable[str]]
+) -> tuple[str, re.Pattern[str]]:
     """Schedule a visit; the token and its appointment time as the page shows it (HH:MM)."""
     before = time.time() + start_in
-    token = invite()
+    token = await invite()
     after = time.time() + start_in
     times = {time.strftime("%H:%M", time.localtime(t)) for t in (before, after)}
     return token, re.compile("|".join(times))
@@ -117,10 +119,10 @@ def clock_pattern(start_in: float, invite: Callable[[], str]) -> tuple[str, re.P
 async def test_expected_guests_are_listed_until_they_join(
     site: Site, guest_browser: Browser, clinician_browser: Browser
 ) -> None:
-    _, soon_time = clock_pattern(
+    _, soon_time = await clock_pattern(
         2 * 3600, lambda: site.invite(role=Role.INTERPRETER, start_in=2 * 3600)
     )
-    late, late_time = clock_pattern(-600, lambda: site.invite(start_in=-600))
+    late, late_time = await clock_pattern(-600, lambda: site.invite(start_in=-600))
     clinician = await site.page(clinician_browser, viewport=DESKTOP)
     await log_in(site, clinician)
     room = clinician.get_by_role("region", name="Poliklinikk for voksne")
@@ -153,7 +155,7 @@ async def test_expected_guests_are_listed_until_they_join(
 
 
 async def test_operations_page_counts_without_names(site: Site, clinician_browser: Browser) -> None:
-    guest = await site.harness.guest(site.server, site.invite())
+    guest = await site.harness.guest(site.server, await site.invite())
     assert (await guest.call("join", JOIN_DETAILS))["ok"]
     page = await site.page(clinician_browser, viewport=DESKTOP)
     await log_in(site, page)

@@ -95,7 +95,7 @@ async def test_whole_consultation(
     clinician = await site.page(clinician_browser, viewport=DESKTOP)
     await log_in(site, clinician)
     guest = await site.page(guest_browser)
-    await open_invitation(site, guest, site.invite())
+    await open_invitation(site, guest, await site.invite())
     await run_device_test(guest)
     await continue_to_details(guest)
     await join_waiting_room(guest, "Kari Nordmann", present=("Ola, husband",))

@@ -28,7 +28,7 @@ async def test_device_check_results_reach_the_clinician(
     clinician = await site.page(clinician_browser, viewport=DESKTOP)
     await log_in(site, clinician)
     guest = await site.page(guest_browser)
-    await open_invitation(site, guest, site.invite())
+    await open_invitation(site, guest, await site.invite())
     await expect(guest.get_by_role("list", name="Steps")).to_be_visible()
     await screenshot(guest, "guest-1-check-start")
     await run_device_test(guest)
@@ -73,9 +73,9 @@ async def test_notice_reaches_the_waiting_guest(
     site: Site, guest_browser: Browser, clinician_browser: Browser
 ) -> None:
     # Later today's guests, for the screenshot: one late, one soon, one this afternoon.
-    site.invite(start_in=-12 * 60)
-    site.invite(role=Role.COMPANION, start_in=40 * 60)
-    site.invite(role=Role.INTERPRETER, start_in=2 * 3600)
+    await site.invite(start_in=-12 * 60)
+    await site.invite(role=Role.COMPANION, start_in=40 * 60)
+    await site.invite(role=Role.INTERPRETER, start_in=2 * 3600)
     clinician = await site.page(clinician_browser, viewport=DESKTOP)
     await log_in(site, clinician)
     guest = await site.page(guest_browser)
@@ -123,7 +123,7 @@ async def test_deny_shows_the_reason_and_the_clinic(
 
 async def test_expired_and_broken_links_say_so_plainly(site: Site, guest_browser: Browser) -> None:
     page = await site.page(guest_browser)
-    expired = site.invite(start_in=-6 * 3600)
+    expired = await site.invite(start_in=-6 * 3600)
     await page.goto(f"/join#{expired}")
     await expect(heading(page, "This link has expired")).to_be_focused()
     await expect(

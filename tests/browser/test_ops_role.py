@@ -64,7 +64,7 @@ async def record(page: Page) -> Traffic:
 async def test_ops_account_lands_on_ops_and_sees_no_names(
     site: Site, clinician_browser: Browser
 ) -> None:
-    site.harness.directory.accounts.add("ops1", _HASH, "Ops", AccountRole.OPS)
+    await site.harness.directory.accounts.add("ops1", _HASH, "Ops", AccountRole.OPS)
     await site.harness.waiting_guest(site.server, site.room_id, name=SENTINEL)
     page = await site.page(clinician_browser, viewport=DESKTOP)
     traffic = await record(page)
@@ -111,8 +111,8 @@ async def test_ops_account_lands_on_ops_and_sees_no_names(
 async def test_a_clinician_on_ops_sees_own_rooms_without_health(
     site: Site, clinician_browser: Browser
 ) -> None:
-    other = site.harness.clinician("other")
-    other_room = site.harness.room(other, name="Another clinic's room")
+    other = await site.harness.clinician("other")
+    other_room = await site.harness.room(other, name="Another clinic's room")
     await site.harness.waiting_guest(site.server, other_room, name="Per Hansen")
     await site.harness.waiting_guest(site.server, site.room_id, name="Kari Nordmann")
     page = await site.page(clinician_browser, viewport=DESKTOP)

@@ -31,8 +31,8 @@ def test_percentile_is_nearest_rank() -> None:
 
 async def test_summary_needs_a_clinician_and_shows_no_names(memory_harness: Harness) -> None:
     server = await start_server(memory_harness)
-    room = memory_harness.room(memory_harness.clinician("doctor"), name="Room A")
-    guest = await memory_harness.guest(server, memory_harness.invite(room))
+    room = await memory_harness.room(await memory_harness.clinician("doctor"), name="Room A")
+    guest = await memory_harness.guest(server, await memory_harness.invite(room))
     assert (await guest.call("join", JOIN_DETAILS))["ok"]
     url = f"{server.base_url}/api/ops/summary"
 
@@ -51,7 +51,7 @@ async def test_summary_needs_a_clinician_and_shows_no_names(memory_harness: Harn
     assert (row["name"], row["waiting"], row["in_call"]) == ("Room A", 1, 0)
     assert row["wait_p50"] is not None and row["wait_p50"] >= 0
     assert body["instances"] is None, "instance figures span every room: ops accounts only"
-    memory_harness.ops("watcher")
+    await memory_harness.ops("watcher")
     ops = await memory_harness.login(server, "watcher")
     async with ops.get(url) as response:
         assert response.status == 200

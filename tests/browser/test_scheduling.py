@@ -231,7 +231,7 @@ async def test_scheduling_passes_axe_with_large_targets(
     site: Site, clinician_browser: Browser, language: str, width: str
 ) -> None:
     where = f"[{language}, {WIDTHS[width]['width']} px]"
-    site.invite(start_in=3600)  # scheduled elsewhere (CLI, API): listed too
+    await site.invite(start_in=3600)  # scheduled elsewhere (CLI, API): listed too
     page = await site.page(clinician_browser, locale=LOCALES[language], viewport=WIDTHS[width])
     await page.add_init_script(REFUSE_CLIPBOARD)
     await page.goto("/clinician")

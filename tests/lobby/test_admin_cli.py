@@ -100,7 +100,7 @@ async def refused_like_a_wrong_password(server: Running, username: str) -> None:
 
 async def test_disable_closes_the_open_socket_within_five_seconds(harness: Harness) -> None:
     server = await harness.server(sweep_interval=1.0)  # the default
-    harness.room(harness.clinician("doctor"), harness.clinician("colleague"))
+    await harness.room(await harness.clinician("doctor"), await harness.clinician("colleague"))
     doctor = await harness.clinician_client(server, "doctor")
     colleague = await harness.clinician_client(server, "colleague")
     for client in (doctor, colleague):
@@ -130,7 +130,7 @@ async def test_disable_closes_the_open_socket_within_five_seconds(harness: Harne
 
 async def test_reset_password_ends_sessions_and_only_the_new_one_works(harness: Harness) -> None:
     server = await harness.server()
-    harness.room(harness.clinician("doctor"))
+    await harness.room(await harness.clinician("doctor"))
     doctor = await harness.clinician_client(server, "doctor")
     watch_disconnect(doctor)
 
@@ -175,9 +175,9 @@ async def test_ops_add_creates_an_account_that_logs_in_to_figures(harness: Harne
 
 @pytest.mark.parametrize("store_kind", ["memory"])
 async def test_admin_list_shows_roles_and_states(harness: Harness) -> None:
-    doctor = harness.clinician("doctor")
-    ops = harness.ops("watcher")
-    harness.directory.accounts.set_disabled(doctor, True)
+    doctor = await harness.clinician("doctor")
+    ops = await harness.ops("watcher")
+    await harness.directory.accounts.set_disabled(doctor, True)
     listed = await venterom(harness, "admin", "list")
     assert listed.returncode == 0, listed.stderr
     assert [line.split("\t") for line in listed.stdout.splitlines()] == [
@@ -194,20 +194,20 @@ async def test_admin_list_shows_roles_and_states(harness: Harness) -> None:
 async def test_an_unknown_username_is_a_clear_error(
     harness: Harness, args: tuple[str, ...]
 ) -> None:
-    harness.clinician("doctor")
+    await harness.clinician("doctor")
     # No password is given: reset-password must refuse the name before asking for one.
     result = await venterom(harness, "admin", args[0], "nobody", *args[1:])
     assert result.returncode == 1
     assert result.stderr == "venterom: no account named 'nobody'\n"
     assert result.stdout == ""
-    account = harness.directory.accounts.by_username("doctor")
+    account = await harness.directory.accounts.by_username("doctor")
     assert account is not None and not account.disabled and account.sessions_after == 0
 
 
 @pytest.mark.parametrize("store_kind", ["memory"])
 async def test_an_api_key_from_the_cli_works_until_revoked(harness: Harness) -> None:
     server = await harness.server()
-    harness.room(harness.clinician("doctor"))
+    await harness.room(await harness.clinician("doctor"))
     created = await venterom(harness, "apikey", "create", "sched", "--scope", "rooms:read")
     assert created.returncode == 0, created.stderr
     first, *rest = created.stdout.splitlines()
@@ -242,7 +242,7 @@ async def test_unknown_scope_or_key_is_refused(harness: Harness) -> None:
     bad_scope = await venterom(harness, "apikey", "create", "sched", "--scope", "rooms:admin")
     assert bad_scope.returncode == 2
     assert "invalid choice: 'rooms:admin'" in bad_scope.stderr
-    assert harness.directory.api_keys.all() == []
+    assert await harness.directory.api_keys.all() == []
     unknown = await venterom(harness, "apikey", "revoke", "k_nothere")
     assert unknown.returncode == 1
     assert unknown.stderr == "venterom: no API key 'k_nothere'\n"

@@ -21,7 +21,7 @@ import pytest
 
 from lobby.accounts import hash_password
 from lobby.audit import EVENTS
-from lobby.directory import Directory
+from lobby.directory import Account, Directory
 from lobby.logs import JsonFormatter
 from tests.fixtures.servers import JOIN_DETAILS, PASSWORD, Client, Harness, Running
 
@@ -38,8 +38,10 @@ PSEUDONYM = re.compile(r"username:[0-9a-f]{16}")
 Record = dict[str, Any]
 
 
-def add_account(harness: Harness, username: str, name: str) -> str:
-    return harness.directory.accounts.add(username, hash_password(PASSWORD), name).account_id
+async def add_account(harness: Harness, username: str, name: str) -> str:
+    directory = await harness.ready()
+    account = await directory.accounts.add(username, hash_password(PASSWORD), name)
+    return account.account_id
 
 
 async def post(
@@ -51,7 +53,7 @@ async def post(
 
 async def join(harness: Harness, server: Running, room: str, name: str) -> tuple[Client, str, str]:
     """A guest who opens their link and waits: (client, visit id, invitation token)."""
-    token = harness.invite(room)
+    token = await harness.invite(room)
     guest = await harness.guest(server, token)
     ack = await guest.call("join", {**JOIN_DETAILS, "display_name": name, "present": [PRESENT]})
     assert ack["ok"], ack
@@ -93,8 +95,11 @@ async def test_the_audit_stream_names_acts_by_id_and_nobody_by_name(
     caplog.set_level(logging.INFO)
     began = time.time()
     server = await harness.server()
-    doctor_id, locum_id = add_account(harness, *DOCTOR), add_account(harness, *LOCUM)
-    room = harness.room(doctor_id, locum_id, name="Poliklinikk")
+    doctor_id, locum_id = (
+        await add_account(harness, *DOCTOR),
+        await add_account(harness, *LOCUM),
+    )
+    room = await harness.room(doctor_id, locum_id, name="Poliklinikk")
     base = server.base_url
 
     async with aiohttp.ClientSession() as http:
@@ -116,7 +121,7 @@ async def test_the_audit_stream_names_acts_by_id_and_nobody_by_name(
     deny = {"visit_id": denied_visit, "reason": "not_expected"}
     assert (await doctor.call("deny", deny))["ok"]
 
-    key, key_secret = harness.directory.api_keys.create(
+    key, key_secret = await harness.directory.api_keys.create(
         "scheduler", frozenset({"rooms:read", "visits:read", "visits:write", "clinical"})
     )
     start = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
@@ -248,8 +253,9 @@ def test_a_change_that_cannot_be_audited_is_not_made(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.startswith(f"venterom: cannot write the audit stream to {unwritable}: ")
     assert "Traceback" not in result.stderr
-    directory = Directory(str(tmp_path / "venterom.db"))
-    try:
-        assert directory.accounts.all() == [], "no account was added"
-    finally:
-        directory.close()
+    assert asyncio.run(_accounts(str(tmp_path / "venterom.db"))) == [], "no account was added"
+
+
+async def _accounts(database: str) -> list[Account]:
+    async with Directory(database) as directory:
+        return await directory.accounts.all()

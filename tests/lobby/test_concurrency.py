@@ -9,10 +9,10 @@ from tests.fixtures.servers import JOIN_DETAILS, Harness, visit_in
 
 async def test_100_concurrent_admits_from_two_connections_admit_once(harness: Harness) -> None:
     server = await harness.server()
-    first, second = harness.clinician("first"), harness.clinician("second")
-    room = harness.room(first, second)
+    first, second = await harness.clinician("first"), await harness.clinician("second")
+    room = await harness.room(first, second)
     doctors = [await harness.clinician_client(server, name) for name in ("first", "second")]
-    guest = await harness.guest(server, harness.invite(room))
+    guest = await harness.guest(server, await harness.invite(room))
     visit_id = (await guest.call("join", JOIN_DETAILS))["visit"]["visit_id"]
 
     acks = await asyncio.gather(
@@ -27,10 +27,10 @@ async def test_100_concurrent_admits_from_two_connections_admit_once(harness: Ha
 
 async def test_admit_racing_leave_has_one_consistent_outcome(harness: Harness) -> None:
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     doctor = await harness.clinician_client(server, "doctor")
     for _ in range(10):
-        guest = await harness.guest(server, harness.invite(room))
+        guest = await harness.guest(server, await harness.invite(room))
         visit_id = (await guest.call("join", JOIN_DETAILS))["visit"]["visit_id"]
         admit, leave = await asyncio.gather(
             doctor.call("admit", {"visit_id": visit_id}), guest.call("leave")

@@ -24,7 +24,7 @@ def _probes(client: Client, after: int) -> list[Any]:
 
 async def _guests(harness: Harness, count: int) -> tuple[Any, list[tuple[Client, str]]]:
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     return server, [await harness.waiting_guest(server, room, f"G{n}") for n in range(count)]
 
 

@@ -28,7 +28,7 @@ def _socket_tasks() -> list[asyncio.Task[object]]:
 
 async def test_idle_sockets_stay_connected_through_many_ping_cycles(harness: Harness) -> None:
     server = await harness.server(ping_interval=0.2, ping_timeout=0.3)
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     doctor = await harness.clinician_client(server, "doctor")
     guest, visit_id = await harness.waiting_guest(server, room)
     sockets = server.app[SIO].eio.sockets
@@ -53,7 +53,7 @@ async def test_idle_sockets_stay_connected_through_many_ping_cycles(harness: Har
 
 async def test_an_idle_socket_keeps_one_task_alive_not_three(harness: Harness) -> None:
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     before = len(_socket_tasks())
     guests = [await harness.waiting_guest(server, room, f"G{n}") for n in range(10)]
     await asyncio.sleep(0.1)
@@ -70,9 +70,9 @@ async def test_an_idle_socket_keeps_one_task_alive_not_three(harness: Harness) -
 
 async def test_a_polling_client_upgrades_to_websocket_and_is_served(harness: Harness) -> None:
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     doctor = await harness.clinician_client(server, "doctor")
-    http, body = await harness.open_link(server, harness.invite(room))
+    http, body = await harness.open_link(server, await harness.invite(room))
     sio = socketio.AsyncClient(reconnection=False)
     guest = Client(sio, "/guest", http)
     sio.on("*", guest.on_any, namespace="/guest")
@@ -101,7 +101,7 @@ async def test_a_polling_client_upgrades_to_websocket_and_is_served(harness: Har
 
 async def test_a_silent_client_is_closed_and_leaves_nothing_running(harness: Harness) -> None:
     server = await harness.server(ping_interval=0.3, ping_timeout=0.3)
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     before = len(_socket_tasks())
     guest, _ = await harness.waiting_guest(server, room)
     sockets = server.app[SIO].eio.sockets
@@ -134,7 +134,7 @@ async def test_a_client_the_server_closes_is_left_with_nothing_running(harness: 
     # As at shutdown (lobby/app.py): the server closes the socket. python-engineio's client
     # used to be left with a write loop idling for 25 s (the websocket closed too soon).
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     guest, _ = await harness.waiting_guest(server, room)
     eio = guest.sio.eio
     assert eio.write_loop_task is not None
@@ -160,7 +160,7 @@ async def test_a_socket_closed_without_goodbye_closes_its_websocket_at_once(
     # No CLOSE packet (abort): the client has nothing to answer, so the server must not wait
     # `ping_timeout` for it to close first.
     server = await harness.server(ping_interval=20, ping_timeout=10)
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     guest, _ = await harness.waiting_guest(server, room)
     for sock in list(server.app[SIO].eio.sockets.values()):
         await sock.close(wait=False, abort=True)

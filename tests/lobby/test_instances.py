@@ -15,10 +15,10 @@ from tests.fixtures.servers import JOIN_DETAILS, Harness, lobby_with, visit_in
 @pytest.mark.parametrize("store_kind", ["redis"])
 async def test_guest_on_a_and_clinician_on_b_join_admit_and_notice(harness: Harness) -> None:
     a, b = await harness.server(), await harness.server()
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     clinician = await harness.clinician_client(b, "doctor")
-    guest = await harness.guest(a, harness.invite(room))
-    waiting = await harness.guest(a, harness.invite(room))
+    guest = await harness.guest(a, await harness.invite(room))
+    waiting = await harness.guest(a, await harness.invite(room))
 
     await guest.call("join", JOIN_DETAILS)
     await waiting.call("join", {**JOIN_DETAILS, "display_name": "Second Guest"})
@@ -42,10 +42,10 @@ async def test_an_instance_acts_on_the_current_visit_not_its_own_last_copy(
     harness: Harness,
 ) -> None:
     a, b = await harness.server(), await harness.server()
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     on_a = await harness.clinician_client(a, "doctor")
     on_b = await harness.clinician_client(b, "doctor")
-    guest = await harness.guest(a, harness.invite(room))
+    guest = await harness.guest(a, await harness.invite(room))
     visit_id = (await guest.call("join", JOIN_DETAILS))["visit"]["visit_id"]
 
     # A last saw the visit waiting; B admits it; then A is asked for what only the
@@ -64,11 +64,11 @@ async def test_what_goes_to_one_socket_of_this_instance_is_not_published(
     harness: Harness, redis_client: aioredis.Redis
 ) -> None:
     a = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     async with redis_client.pubsub(ignore_subscribe_messages=True) as pubsub:
         await pubsub.subscribe(harness.channel)
         clinician = await harness.clinician_client(a, "doctor")
-        guest = await harness.guest(a, harness.invite(room))
+        guest = await harness.guest(a, await harness.invite(room))
         await guest.wait_for("visit", visit_in("checking"))
         await clinician.wait_for("lobby", lobby_with(room, 0))
         await guest.call("join", JOIN_DETAILS)

@@ -38,7 +38,7 @@ async def _scrape(server: Running) -> tuple[dict[str, str], dict[str, float], st
 
 async def test_metrics_count_without_naming_anyone(harness: Harness) -> None:
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     doctor = await harness.clinician_client(server, "doctor")
     before, _, _ = await _scrape(server)
     guest, visit_id = await harness.waiting_guest(server, room)
@@ -76,7 +76,7 @@ async def test_metrics_count_without_naming_anyone(harness: Harness) -> None:
 async def test_each_server_counts_only_its_own(harness: Harness) -> None:
     """One registry per app: two servers in one process do not share or collide."""
     busy, idle = await harness.server(), await harness.server()
-    await harness.waiting_guest(busy, harness.room(harness.clinician("doctor")))
+    await harness.waiting_guest(busy, await harness.room(await harness.clinician("doctor")))
     _, on_busy, _ = await _scrape(busy)
     _, on_idle, _ = await _scrape(idle)
     assert on_busy["venterom_guests_connected"] == 1
@@ -105,8 +105,8 @@ async def test_without_redis_a_guest_is_told_unavailable_never_a_false_success(
     harness: Harness,
 ) -> None:
     server = await harness.server(redis_url="redis://127.0.0.1:1/0")
-    room = harness.room(harness.clinician("doctor"))
-    http, body = await harness.open_link(server, harness.invite(room))
+    room = await harness.room(await harness.clinician("doctor"))
+    http, body = await harness.open_link(server, await harness.invite(room))
     await http.close()
     assert (body["_status"], body["error"]) == (503, "unavailable")
     async with (
@@ -123,9 +123,9 @@ async def test_ops_summary_lists_every_room_and_instance_without_names(harness: 
     fast = {"heartbeat_interval": 0.1, "sweep_interval": 0.05}
     a = await harness.server(instance_id="app-a", **fast)
     b = await harness.server(instance_id="app-b", **fast)
-    room = harness.room(harness.clinician("doctor"), name="Doctor's room")
-    other = harness.room(harness.clinician("other"), name="Other room")
-    harness.ops("watcher")
+    room = await harness.room(await harness.clinician("doctor"), name="Doctor's room")
+    other = await harness.room(await harness.clinician("other"), name="Other room")
+    await harness.ops("watcher")
     guest, _ = await harness.waiting_guest(a, room)
     await harness.waiting_guest(a, other, name="Ola Nordmann")
     http = await harness.login(b, "watcher")
@@ -149,8 +149,8 @@ async def test_ops_summary_lists_every_room_and_instance_without_names(harness: 
 
 async def test_a_clinicians_ops_view_holds_only_their_rooms(harness: Harness) -> None:
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
-    other = harness.room(harness.clinician("other"))
+    room = await harness.room(await harness.clinician("doctor"))
+    other = await harness.room(await harness.clinician("other"))
     await harness.waiting_guest(server, other, name="Ola Nordmann")
     http = await harness.login(server, "doctor")
     async with http.get(f"{server.base_url}/api/ops/summary") as response:

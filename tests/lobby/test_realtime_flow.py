@@ -9,10 +9,10 @@ from tests.fixtures.servers import Harness, lobby_with, visit_in
 
 async def test_guest_joins_clinician_sees_admits_guest_notified(harness: Harness) -> None:
     server = await harness.server()
-    doctor = harness.clinician("doctor")
-    room = harness.room(doctor)
+    doctor = await harness.clinician("doctor")
+    room = await harness.room(doctor)
     clinician = await harness.clinician_client(server, "doctor")
-    guest = await harness.guest(server, harness.invite(room))
+    guest = await harness.guest(server, await harness.invite(room))
     await guest.wait_for("visit", visit_in("checking"))
 
     ack = await guest.call("join", JOIN)
@@ -32,7 +32,7 @@ async def test_guest_joins_clinician_sees_admits_guest_notified(harness: Harness
 
 async def test_deny_ends_the_visit_with_the_reason(harness: Harness) -> None:
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     clinician = await harness.clinician_client(server, "doctor")
     guest, visit_id = await harness.waiting_guest(server, room)
 
@@ -48,8 +48,8 @@ async def test_deny_ends_the_visit_with_the_reason(harness: Harness) -> None:
 
 async def test_admit_all_admits_every_waiting_guest_of_the_room_only(harness: Harness) -> None:
     server = await harness.server()
-    doctor = harness.clinician("doctor")
-    room, other_room = harness.room(doctor), harness.room(doctor, name="Other")
+    doctor = await harness.clinician("doctor")
+    room, other_room = await harness.room(doctor), await harness.room(doctor, name="Other")
     clinician = await harness.clinician_client(server, "doctor")
     first, _ = await harness.waiting_guest(server, room, "Patient One")
     second, _ = await harness.waiting_guest(server, room, "Companion Two")
@@ -69,7 +69,7 @@ async def test_admit_all_admits_every_waiting_guest_of_the_room_only(harness: Ha
 
 async def test_notice_reaches_waiting_guests_and_greets_late_arrivals(harness: Harness) -> None:
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     clinician = await harness.clinician_client(server, "doctor")
     guest, _ = await harness.waiting_guest(server, room)
 
@@ -80,7 +80,7 @@ async def test_notice_reaches_waiting_guests_and_greets_late_arrivals(harness: H
 
     late, _ = await harness.waiting_guest(server, room, "Late Arrival")
     await late.close()
-    again = await harness.guest(server, harness.invite(room))
+    again = await harness.guest(server, await harness.invite(room))
     assert again.received("notice") == []  # not waiting yet: no notice
     # A reloaded page learns the notice too, if (and only if) its guest is waiting.
     url = f"{server.base_url}/api/guest/session"
@@ -89,7 +89,7 @@ async def test_notice_reaches_waiting_guests_and_greets_late_arrivals(harness: H
     assert (state["visit"]["state"], state["notice"]["code"]) == ("waiting", "running_late")
     async with again.http.get(url) as response:
         assert (await response.json())["notice"] is None
-    http, opened = await harness.open_link(server, harness.invite(room))
+    http, opened = await harness.open_link(server, await harness.invite(room))
     await http.close()
     assert (opened["visit"]["state"], opened["notice"]) == ("checking", None)
     bad = await clinician.call("notice", {"room_id": room, "code": "running_late", "minutes": 500})
@@ -100,7 +100,7 @@ async def test_notice_reaches_waiting_guests_and_greets_late_arrivals(harness: H
 
 async def test_leave_and_withdraw_end_the_visit_and_empty_the_lobby(harness: Harness) -> None:
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     clinician = await harness.clinician_client(server, "doctor")
     leaver, _ = await harness.waiting_guest(server, room, "Leaver")
     withdrawer, _ = await harness.waiting_guest(server, room, "Withdrawer")
@@ -115,9 +115,9 @@ async def test_leave_and_withdraw_end_the_visit_and_empty_the_lobby(harness: Har
 
 async def test_lobby_lists_expected_guests_until_they_join(harness: Harness) -> None:
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
-    late_token = harness.invite(room, start_in=-600)  # due ten minutes ago, not here
-    harness.invite(room, start_in=2 * 86400)  # another day: not on today's list
+    room = await harness.room(await harness.clinician("doctor"))
+    late_token = await harness.invite(room, start_in=-600)  # due ten minutes ago, not here
+    await harness.invite(room, start_in=2 * 86400)  # another day: not on today's list
     clinician = await harness.clinician_client(server, "doctor")
     first = await clinician.wait_for("lobby", lambda p: p["room_id"] == room)
     assert [e["state"] for e in first["expected"]] == ["invited"]
@@ -138,9 +138,9 @@ async def test_opening_the_link_again_keeps_the_place_or_starts_over_after_leavi
     harness: Harness,
 ) -> None:
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     clinician = await harness.clinician_client(server, "doctor")
-    token = harness.invite(room)
+    token = await harness.invite(room)
     guest = await harness.guest(server, token)
     visit_id = (await guest.call("join", JOIN))["visit"]["visit_id"]
 
@@ -153,7 +153,7 @@ async def test_opening_the_link_again_keeps_the_place_or_starts_over_after_leavi
     await http.close()
     assert after_leaving["visit"]["state"] == "checking", "a guest who left may start over"
 
-    denied = await harness.guest(server, (other := harness.invite(room)))
+    denied = await harness.guest(server, (other := await harness.invite(room)))
     denied_id = (await denied.call("join", JOIN))["visit"]["visit_id"]
     deny = {"visit_id": denied_id, "reason": "not_expected"}
     assert (await clinician.call("deny", deny))["ok"]

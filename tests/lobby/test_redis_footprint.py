@@ -29,11 +29,11 @@ async def test_every_key_has_a_ttl_and_no_name_outlives_the_visit(
     harness: Harness, redis_client: aioredis.Redis
 ) -> None:
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     doctor = await harness.clinician_client(server, "doctor")
     guests = []
     for name in NAMES[:3]:
-        guest = await harness.guest(server, harness.invite(room))
+        guest = await harness.guest(server, await harness.invite(room))
         ack = await guest.call("join", {**JOIN_DETAILS, "display_name": name})
         guests.append((guest, ack["visit"]["visit_id"]))
     await doctor.wait_for("lobby", lobby_with(room, 3))

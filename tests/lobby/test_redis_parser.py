@@ -39,7 +39,7 @@ async def test_the_servers_redis_clients_use_hiredis(tmp_path: Path, redis_url: 
     harness = Harness(tmp_path, redis_url)
     try:
         server = await harness.server()
-        room = harness.room(harness.clinician("doctor"))
+        room = await harness.room(await harness.clinician("doctor"))
         await harness.waiting_guest(server, room)  # the store and socket.io pub/sub both used
         manager = server.app[SIO].manager
         assert isinstance(manager, OwnedRedisManager)

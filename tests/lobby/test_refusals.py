@@ -24,8 +24,8 @@ async def _lobby_states(harness: Harness, server: Running, username: str, room: 
 
 async def test_a_guest_cannot_admit_or_act_as_clinician(harness: Harness) -> None:
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
-    guest = await harness.guest(server, harness.invite(room))
+    room = await harness.room(await harness.clinician("doctor"))
+    guest = await harness.guest(server, await harness.invite(room))
     joined = await guest.call("join", JOIN_DETAILS)
     visit_id = joined["visit"]["visit_id"]
 
@@ -39,8 +39,8 @@ async def test_a_guest_cannot_admit_or_act_as_clinician(harness: Harness) -> Non
 
 async def test_a_guest_cookie_does_not_open_the_clinician_namespace(harness: Harness) -> None:
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
-    http, _ = await harness.open_link(server, harness.invite(room))
+    room = await harness.room(await harness.clinician("doctor"))
+    http, _ = await harness.open_link(server, await harness.invite(room))
     cookie = "; ".join(f"venterom_session={c.value}" for c in http.cookie_jar)
     client = socketio.AsyncClient(reconnection=False)
     with pytest.raises(socketio.exceptions.ConnectionError):
@@ -78,10 +78,10 @@ async def test_no_session_no_connection(harness: Harness, namespace: str, cookie
 
 async def test_a_clinician_cannot_touch_another_clinicians_room(harness: Harness) -> None:
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
-    harness.room(harness.clinician("intruder"), name="Intruder's room")
+    room = await harness.room(await harness.clinician("doctor"))
+    await harness.room(await harness.clinician("intruder"), name="Intruder's room")
     intruder = await harness.clinician_client(server, "intruder")
-    guest = await harness.guest(server, harness.invite(room))
+    guest = await harness.guest(server, await harness.invite(room))
     visit_id = (await guest.call("join", JOIN_DETAILS))["visit"]["visit_id"]
 
     for event, payload in [
@@ -102,9 +102,9 @@ async def test_a_clinician_cannot_touch_another_clinicians_room(harness: Harness
 
 async def test_bad_payloads_are_refused_without_change(harness: Harness) -> None:
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     clinician = await harness.clinician_client(server, "doctor")
-    guest = await harness.guest(server, harness.invite(room))
+    guest = await harness.guest(server, await harness.invite(room))
     for payload in [
         None,
         "Kari",
@@ -127,9 +127,9 @@ async def test_bad_payloads_are_refused_without_change(harness: Harness) -> None
 
 async def test_display_name_is_normalised(harness: Harness) -> None:
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     clinician = await harness.clinician_client(server, "doctor")
-    guest = await harness.guest(server, harness.invite(room))
+    guest = await harness.guest(server, await harness.invite(room))
     ack = await guest.call("join", {**JOIN_DETAILS, "display_name": "  Kåre\u0007  Cafe\u0301\n"})
     assert ack["visit"]["display_name"] == "Kåre Café"
     lobby = await clinician.wait_for("lobby", lobby_with(room, 1))
@@ -146,11 +146,11 @@ async def _exchange(server: Running, token: str) -> tuple[int, dict[str, object]
 
 async def test_bad_invitation_tokens_are_refused_plainly(harness: Harness) -> None:
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
-    other_room = harness.room(harness.clinician("other"))
-    good = harness.invite(room)
+    room = await harness.room(await harness.clinician("doctor"))
+    other_room = await harness.room(await harness.clinician("other"))
+    good = await harness.invite(room)
     body, mac = good.split(".")
-    scheduled = harness.directory.schedule.add(
+    scheduled = await harness.directory.schedule.add(
         other_room, Role.PATIENT, time.time(), time.time() + 600
     )
     mismatched = invites.sign(
@@ -158,9 +158,9 @@ async def test_bad_invitation_tokens_are_refused_plainly(harness: Harness) -> No
         harness.secret,
     )
     cases = {
-        "expired": (harness.invite(room, start_in=-10 * 3600), 410, "token_expired"),
-        "early": (harness.invite(room, start_in=24 * 3600), 425, "token_not_yet_valid"),
-        "forged": (harness.invite(room, secret="not-the-secret"), 400, "invalid_token"),
+        "expired": (await harness.invite(room, start_in=-10 * 3600), 410, "token_expired"),
+        "early": (await harness.invite(room, start_in=24 * 3600), 425, "token_not_yet_valid"),
+        "forged": (await harness.invite(room, secret="not-the-secret"), 400, "invalid_token"),
         "tampered": (body[:-2] + "xx." + mac, 400, "invalid_token"),
         "garbage": ("hello", 400, "invalid_token"),
         "other room": (mismatched, 400, "invalid_token"),
@@ -176,13 +176,13 @@ async def test_bad_invitation_tokens_are_refused_plainly(harness: Harness) -> No
 async def test_guest_of_one_room_never_sees_another_room(harness: Harness) -> None:
     server = await harness.server()
     room, other_room = (
-        harness.room(harness.clinician("doctor")),
-        harness.room(harness.clinician("b")),
+        await harness.room(await harness.clinician("doctor")),
+        await harness.room(await harness.clinician("b")),
     )
     other_clinician = await harness.clinician_client(server, "b")
-    guest = await harness.guest(server, harness.invite(room))
+    guest = await harness.guest(server, await harness.invite(room))
     await guest.call("join", JOIN_DETAILS)
-    neighbour = await harness.guest(server, harness.invite(other_room))
+    neighbour = await harness.guest(server, await harness.invite(other_room))
     await neighbour.call("join", {**JOIN_DETAILS, "display_name": "Neighbour"})
     await other_clinician.wait_for("lobby", lobby_with(other_room, 1))
     await other_clinician.call("admit_all", {"room_id": other_room})
@@ -200,7 +200,7 @@ async def test_repeated_wrong_passwords_lock_only_that_address_out(harness: Harn
     """Five misses for one account from one address lock that pair: the clinician at
     their own desk still logs in, and the answer says when to try again."""
     server = await harness.server(trusted_proxies=("127.0.0.1",))
-    harness.clinician("doctor")
+    await harness.clinician("doctor")
 
     async def log_in(password: str, address: str) -> tuple[int, dict[str, Any], str]:
         async with (
@@ -226,7 +226,7 @@ async def test_repeated_wrong_passwords_lock_only_that_address_out(harness: Harn
 @pytest.mark.parametrize("store_kind", ["memory"])
 async def test_a_session_whose_visit_is_long_gone_is_refused(harness: Harness) -> None:
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     guest, visit_id = await harness.waiting_guest(server, room)
     await guest.call("leave")
     server.app[STORE]._visits.pop(visit_id)  # type: ignore[attr-defined]  # the tombstone expired

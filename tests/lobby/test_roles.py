@@ -25,7 +25,7 @@ async def get_json(http: aiohttp.ClientSession, url: str) -> tuple[int, str]:
 
 async def test_an_ops_account_gets_no_lobby_socket_and_no_guest_socket(harness: Harness) -> None:
     server = await harness.server()
-    harness.ops("watcher")
+    await harness.ops("watcher")
     http = await harness.login(server, "watcher")
     try:
         status, body = await get_json(http, f"{server.base_url}/api/me")
@@ -41,13 +41,13 @@ async def test_an_ops_account_gets_no_lobby_socket_and_no_guest_socket(harness: 
 
 async def test_ops_sees_every_rooms_figures_and_no_names(harness: Harness) -> None:
     server = await harness.server()
-    doctor_id, other_id = harness.clinician("doctor"), harness.clinician("other")
-    waiting_room = harness.room(doctor_id, name="Waiting room")
-    call_room = harness.room(other_id, name="Call room")
-    closed_room = harness.room(other_id, name="Closed room")
-    harness.directory.rooms.close(closed_room)
-    harness.ops("watcher")
-    tokens = [harness.invite(waiting_room), harness.invite(call_room)]
+    doctor_id, other_id = await harness.clinician("doctor"), await harness.clinician("other")
+    waiting_room = await harness.room(doctor_id, name="Waiting room")
+    call_room = await harness.room(other_id, name="Call room")
+    closed_room = await harness.room(other_id, name="Closed room")
+    await harness.directory.rooms.close(closed_room)
+    await harness.ops("watcher")
+    tokens = [await harness.invite(waiting_room), await harness.invite(call_room)]
     visit_ids = []
     for token, name in zip(tokens, GUEST_NAMES, strict=True):
         guest = await harness.guest(server, token)
@@ -83,11 +83,11 @@ async def test_ops_sees_every_rooms_figures_and_no_names(harness: Harness) -> No
 
 async def test_ops_cannot_admit_schedule_or_revoke(harness: Harness) -> None:
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
-    harness.ops("watcher")
+    room = await harness.room(await harness.clinician("doctor"))
+    await harness.ops("watcher")
     guest, visit_id = await harness.waiting_guest(server, room)
     mark = guest.mark()
-    scheduled = harness.directory.schedule.get(visit_id)
+    scheduled = await harness.directory.schedule.get(visit_id)
     assert scheduled is not None
     start = (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)).isoformat(timespec="seconds")
     http = await harness.login(server, "watcher")
@@ -106,7 +106,7 @@ async def test_ops_cannot_admit_schedule_or_revoke(harness: Harness) -> None:
     finally:
         await http.close()
     assert answers == [(403, "insufficient_scope")] * len(attempts)
-    assert harness.directory.schedule.page(room, None, 10, None) == [scheduled], "none added"
-    assert [r.name for r in harness.directory.rooms.all()] == ["Room"]
+    assert await harness.directory.schedule.page(room, None, 10, None) == [scheduled], "none added"
+    assert [r.name for r in await harness.directory.rooms.all()] == ["Room"]
     assert (await server.app[SERVICE].visit(visit_id)).state is VisitState.WAITING
     assert not guest.events[mark:], "nothing happened to the waiting guest"

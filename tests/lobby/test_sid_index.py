@@ -129,7 +129,7 @@ async def test_churn_leaves_nothing_of_gone_sockets_and_emits_still_arrive(
     server = await harness.server()
     manager = server.app[SIO].manager
     assert isinstance(manager, SidRoomsIndex)
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     doctor = await harness.clinician_client(server, "doctor")
     assert (await doctor.call("call_join", {"room_id": room}))["ok"]
     assert (await doctor.call("call_leave", {"room_id": room}))["ok"]  # leave_room twice

@@ -9,7 +9,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -220,12 +220,9 @@ def db_path(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def directory(db_path: str, clock: ShiftedClock) -> Iterator[Directory]:
-    opened = Directory(db_path, clock)
-    try:
+async def directory(db_path: str, clock: ShiftedClock) -> AsyncIterator[Directory]:
+    async with Directory(db_path, clock) as opened:
         yield opened
-    finally:
-        opened.close()
 
 
 def mail_settings(port: int, **changes: Any) -> Settings:
@@ -243,11 +240,12 @@ def mail_settings(port: int, **changes: Any) -> Settings:
     return Settings(**values)
 
 
-def make_room(
+async def make_room(
     directory: Directory, name: str = "<b>Rom & co</b>", zone: str = "Europe/Oslo"
 ) -> Room:
-    doctor = directory.accounts.add(f"doctor-{len(directory.accounts.all())}", "hash", "Dr. Lege")
-    return directory.rooms.create(
+    known = await directory.accounts.all()
+    doctor = await directory.accounts.add(f"doctor-{len(known)}", "hash", "Dr. Lege")
+    return await directory.rooms.create(
         name,
         [doctor.account_id],
         clinic_name="Jæren DPS",
@@ -257,7 +255,7 @@ def make_room(
     )
 
 
-def make_visit(
+async def make_visit(
     directory: Directory,
     settings: Settings,
     room: Room,
@@ -266,7 +264,7 @@ def make_visit(
     language: Language = Language.NB,
 ) -> IssuedInvitation:
     begin = start.timestamp()
-    return invite(
+    return await invite(
         directory,
         settings,
         SECRET,

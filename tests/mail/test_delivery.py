@@ -76,7 +76,7 @@ async def settled(directory: Directory, delivery_id: str, status: DeliveryStatus
     """The delivery once it reaches `status` (within a few seconds)."""
     async with asyncio.timeout(10):
         while True:
-            delivery = directory.outbox.get(delivery_id)
+            delivery = await directory.outbox.get(delivery_id)
             assert delivery is not None
             if delivery.status is status:
                 return delivery
@@ -117,7 +117,7 @@ async def test_invitation_arrives_over_starttls_with_login(
         smtp_username=USER,
         smtp_password=PASSWORD,
     )
-    invitation = make_visit(directory, settings, make_room(directory))
+    invitation = await make_visit(directory, settings, await make_room(directory))
     mailer = mailers.start(directory, settings)
 
     delivery = await mailer.deliver(invitation.visit.visit_id, Language.NB, wait=10)
@@ -154,9 +154,9 @@ async def test_an_invitation_in_english_for_a_room_in_new_york(
 ) -> None:
     recorder = Recorder()
     settings = mail_settings(servers.start(recorder))
-    room = make_room(directory, "Telehealth", zone="America/New_York")
+    room = await make_room(directory, "Telehealth", zone="America/New_York")
     start = dt.datetime(2026, 12, 8, 10, 30, tzinfo=dt.UTC).astimezone(ZoneInfo(room.time_zone))
-    invitation = make_visit(directory, settings, room, start=start, language=Language.EN)
+    invitation = await make_visit(directory, settings, room, start=start, language=Language.EN)
     mailer = mailers.start(directory, settings)
 
     delivery = await mailer.deliver(invitation.visit.visit_id, Language.EN, wait=10)
@@ -176,7 +176,7 @@ async def test_a_temporary_refusal_is_retried_after_the_base_wait(
 ) -> None:
     recorder = Recorder(data=["451 4.3.0 Try again later"])
     settings = mail_settings(servers.start(recorder), smtp_retry_base=0.2)
-    invitation = make_visit(directory, settings, make_room(directory))
+    invitation = await make_visit(directory, settings, await make_room(directory))
     mailer = mailers.start(directory, settings)
 
     first = await mailer.deliver(invitation.visit.visit_id, Language.NB, wait=10)
@@ -201,7 +201,7 @@ async def test_waits_grow_fourfold_until_the_attempts_run_out(
     busy = "451 4.7.1 Greylisted, try again later"
     recorder = Recorder(rcpt=[busy] * 3)
     settings = mail_settings(servers.start(recorder), smtp_retry_base=0.1, smtp_max_attempts=3)
-    invitation = make_visit(directory, settings, make_room(directory))
+    invitation = await make_visit(directory, settings, await make_room(directory))
     mailer = mailers.start(directory, settings)
 
     first = await mailer.deliver(invitation.visit.visit_id, Language.NB, wait=10)
@@ -219,7 +219,7 @@ async def test_a_permanent_refusal_fails_at_once(
 ) -> None:
     recorder = Recorder(rcpt=[f"550 5.1.1 <{ADDRESS}>: no such user here"])
     settings = mail_settings(servers.start(recorder), smtp_retry_base=0.05)
-    invitation = make_visit(directory, settings, make_room(directory))
+    invitation = await make_visit(directory, settings, await make_room(directory))
     mailer = mailers.start(directory, settings)
 
     delivery = await mailer.deliver(invitation.visit.visit_id, Language.NB, wait=10)
@@ -246,7 +246,7 @@ async def test_a_delivery_survives_a_restart_while_the_server_is_down(
 ) -> None:
     port = closed_port.getsockname()[1]
     settings = mail_settings(port, smtp_retry_base=0.2)
-    invitation = make_visit(directory, settings, make_room(directory))
+    invitation = await make_visit(directory, settings, await make_room(directory))
     before = mailers.start(directory, settings)
 
     first = await before.deliver(invitation.visit.visit_id, Language.NB, wait=10)
@@ -257,9 +257,9 @@ async def test_a_delivery_survives_a_restart_while_the_server_is_down(
         1,
         "connect",
     )
-    reopened = Directory(db_path, clock)
+    reopened = await Directory(db_path, clock).open()
     try:
-        stored = reopened.outbox.latest(invitation.visit.visit_id)
+        stored = await reopened.outbox.latest(invitation.visit.visit_id)
         assert stored is not None and stored.status is DeliveryStatus.QUEUED
         closed_port.close()
         recorder = Recorder()
@@ -269,7 +269,7 @@ async def test_a_delivery_survives_a_restart_while_the_server_is_down(
         sent = await settled(reopened, first.delivery_id, DeliveryStatus.SENT)
     finally:
         await mailers.close_all()
-        reopened.close()
+        await reopened.close()
 
     assert sent.attempts == 2
     assert (after.counters.sent, before.counters.retried) == (1, 1)
@@ -282,17 +282,17 @@ async def test_invitations_that_no_longer_work_are_not_sent(
 ) -> None:
     recorder = Recorder()
     settings = mail_settings(servers.start(recorder))
-    room = make_room(directory)
-    revoked = make_visit(directory, settings, room).visit
-    directory.schedule.revoke(revoked.visit_id)
-    nobody = make_visit(directory, settings, room, email=None).visit
+    room = await make_room(directory)
+    revoked = (await make_visit(directory, settings, room)).visit
+    await directory.schedule.revoke(revoked.visit_id)
+    nobody = (await make_visit(directory, settings, room, email=None)).visit
     past = NOW - dt.timedelta(hours=10)
-    expired = make_visit(directory, settings, room, start=past).visit
-    closed_room = make_room(directory, "Closed")
-    closed = make_visit(directory, settings, closed_room).visit
-    directory.rooms.close(closed_room.room_id)
-    injected = make_visit(directory, settings, room).visit
-    directory.schedule.set_recipient(
+    expired = (await make_visit(directory, settings, room, start=past)).visit
+    closed_room = await make_room(directory, "Closed")
+    closed = (await make_visit(directory, settings, closed_room)).visit
+    await directory.rooms.close(closed_room.room_id)
+    injected = (await make_visit(directory, settings, room)).visit
+    await directory.schedule.set_recipient(
         injected.visit_id, f"{ADDRESS}\r\nBcc: someone@example.org", Language.NB
     )
     mailer = mailers.start(directory, settings)
@@ -314,7 +314,7 @@ async def test_invitations_that_no_longer_work_are_not_sent(
 
 async def test_without_smtp_nothing_is_queued(directory: Directory, mailers: Mailers) -> None:
     settings = Settings(public_url="https://venterom.example")
-    invitation = make_visit(directory, settings, make_room(directory))
+    invitation = await make_visit(directory, settings, await make_room(directory))
     mailer = mailers.start(directory, settings)
 
     with pytest.raises(MailNotConfigured) as caught:
@@ -322,7 +322,7 @@ async def test_without_smtp_nothing_is_queued(directory: Directory, mailers: Mai
 
     assert isinstance(caught.value, LobbyError)
     assert caught.value.code == "email_not_configured"
-    assert directory.outbox.latest(invitation.visit.visit_id) is None
+    assert await directory.outbox.latest(invitation.visit.visit_id) is None
 
 
 async def test_an_unknown_visit_is_not_found(
@@ -338,14 +338,14 @@ async def test_shutting_down_mid_send_puts_the_delivery_back(
     servers: Servers, directory: Directory, mailers: Mailers, clock: ShiftedClock
 ) -> None:
     settings = mail_settings(servers.start(Recorder(stall=10)))
-    invitation = make_visit(directory, settings, make_room(directory))
+    invitation = await make_visit(directory, settings, await make_room(directory))
     mailer = mailers.start(directory, settings)
 
     sending = await mailer.deliver(invitation.visit.visit_id, Language.NB, wait=0.3)
     await mailer.close()
 
     assert sending.status is DeliveryStatus.SENDING
-    back = directory.outbox.get(sending.delivery_id)
+    back = await directory.outbox.get(sending.delivery_id)
     assert back is not None
     assert (back.status, back.attempts) == (DeliveryStatus.QUEUED, 0)
     assert back.next_attempt <= clock()  # due now, for the next instance to take

@@ -214,7 +214,7 @@ async def faulty_site(
     require_tools()
     harness = Harness(tmp_path, restartable_redis.url)
     server = await harness.server(grace_period=60.0, heartbeat_interval=0.2)
-    room = harness.room(harness.clinician("doctor"), name="Poliklinikk for voksne")
+    room = await harness.room(await harness.clinician("doctor"), name="Poliklinikk for voksne")
     site = Site(harness, server, room)
     try:
         yield site, restartable_redis
@@ -247,7 +247,7 @@ async def test_redis_restarting_empty_mid_consultation(
 
     # Two guests wait, in a known order; a third has opened the link and not joined yet.
     waiting = [await harness.waiting_guest(server, site.room_id, name) for name in WAITING]
-    checking = await harness.guest(server, site.invite())
+    checking = await harness.guest(server, await site.invite())
     desk = await harness.clinician_client(server, "doctor")  # the clinician's second screen
     closed_by_server: list[object] = []
     desk.sio.on("disconnect", closed_by_server.append, namespace=desk.namespace)
@@ -261,7 +261,7 @@ async def test_redis_restarting_empty_mid_consultation(
         (WAITING[1], "waiting"),
     ], lobby
     assert [visit_id for visit_id, _, _ in lobby[1:]] == [visit_id for _, visit_id in waiting]
-    fresh_link = site.invite()
+    fresh_link = await site.invite()
     await asyncio.sleep(max(0.0, admitted_at + SETTLE - time.monotonic()))
 
     # Redis goes away.
@@ -352,7 +352,7 @@ async def test_an_admission_just_before_redis_is_lost_survives_it(
         # Its first heartbeat (right after starting) is over before anyone arrives; the next
         # one comes KEEPER_BEAT seconds later.
         await eventually(first_heartbeat_done, KEEPER_BEAT, "the instance's first heartbeat")
-        room = harness.room(harness.clinician("doctor"))
+        room = await harness.room(await harness.clinician("doctor"))
         doctor = await harness.clinician_client(server, "doctor")
         guest, visit_id = await harness.admitted_guest(server, room, doctor, join_call=True)
         admitted = guest.mark()
@@ -389,7 +389,7 @@ async def test_an_outage_is_logged_once_not_every_sweep(
     harness = Harness(tmp_path, restartable_redis.url)
     try:
         server = await harness.server()  # a sweep every 0.1 s
-        room = harness.room(harness.clinician("doctor"))
+        room = await harness.room(await harness.clinician("doctor"))
         await harness.clinician_client(server, "doctor")  # a staff socket, checked every sweep
         await harness.waiting_guest(server, room)
         caplog.clear()
@@ -598,9 +598,9 @@ async def test_sigterm_during_an_admit_never_half_applies_it(
     outcomes = []
     try:
         other = await harness.server()  # the second instance, on the same Redis
-        doctor = harness.clinician("doctor")
+        doctor = await harness.clinician("doctor")
         for round_ in range(ROUNDS):
-            room = harness.room(doctor, name=f"Room {round_}")
+            room = await harness.room(doctor, name=f"Room {round_}")
             delay = chance.uniform(EARLIEST, LATEST) if delayed else 0.0
             folder = tmp_path / f"serve-{round_}"
             outcomes.append(await sigterm_round(harness, other, folder, room, delay))
@@ -618,7 +618,7 @@ async def test_sigterm_with_clients_connected_exits_within_seconds(
 ) -> None:
     harness = Harness(tmp_path, redis_url)
     try:
-        room = harness.room(harness.clinician("doctor"))
+        room = await harness.room(await harness.clinician("doctor"))
         served = await serve(harness, tmp_path / "serve")  # the default ping_timeout
         try:
             await harness.clinician_client(served.as_server, "doctor")

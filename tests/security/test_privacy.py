@@ -268,8 +268,8 @@ async def scene(
     require_tools()
     harness = Harness(tmp_path, redis_url)
     server = await harness.server(grace_period=20.0)
-    doctor = harness.clinician("doctor")
-    room = harness.directory.rooms.create(
+    doctor = await harness.clinician("doctor")
+    room = await harness.directory.rooms.create(
         "Poliklinikk for voksne",
         [doctor],
         clinic_name="Jæren DPS",
@@ -354,7 +354,7 @@ async def test_a_consultation_leaves_nothing_personal_behind(
     caplog.set_level(logging.DEBUG)
     clinician = await scene.site.page(clinician_browser, viewport=DESKTOP)
     guest = await scene.site.page(guest_browser)
-    token = scene.site.invite()
+    token = await scene.site.invite()
     await in_a_call(scene.site, guest, clinician, token)
     visit_id = str((await guest.evaluate(GUEST_VISIT))["visit_id"])
     guest_session = await cookie(guest, GUEST_COOKIE)
@@ -433,9 +433,9 @@ async def memory_server(harness: Harness) -> tuple[Running, MemoryPresenceStore]
 async def consultation(harness: Harness, server: Running) -> tuple[Client, str, str]:
     """Over real sockets: a guest joins (sentinel name and company), is admitted, takes part
     in the call and leaves. (The guest's client, the visit id, the room id.)"""
-    room_id = harness.room(harness.clinician("doctor"))
+    room_id = await harness.room(await harness.clinician("doctor"))
     doctor = await harness.clinician_client(server, "doctor")
-    guest = await harness.guest(server, harness.invite(room_id))
+    guest = await harness.guest(server, await harness.invite(room_id))
     details = {"display_name": NAME, "consent": True, "present": [PRESENT]}
     joined = await guest.call("join", {**details, "device_check": "passed"})
     assert joined["ok"], joined
@@ -530,9 +530,9 @@ async def test_a_denied_guest_cannot_start_over_once_the_tombstone_is_gone(
     harness = Harness(tmp_path)
     try:
         server, _ = await memory_server(harness)
-        room_id = harness.room(harness.clinician("doctor"))
+        room_id = await harness.room(await harness.clinician("doctor"))
         doctor = await harness.clinician_client(server, "doctor")
-        token = harness.invite(room_id)
+        token = await harness.invite(room_id)
         guest = await harness.guest(server, token)
         joined = await guest.call("join", {**JOIN_DETAILS, "display_name": "Denied Guest"})
         assert joined["ok"], joined

@@ -40,7 +40,7 @@ async def test_opening_links_is_limited_per_address_on_every_instance(harness: H
     servers = [await harness.server(**PROXIED)]
     if harness.redis_url:
         servers.append(await harness.server(**PROXIED))
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     per_address = allowed(GUEST_OPEN_PER_CLIENT)
     answers = [
         await exchange(servers[n % len(servers)], f"forged-{n}", "203.0.113.7")
@@ -50,14 +50,14 @@ async def test_opening_links_is_limited_per_address_on_every_instance(harness: H
     status, body = answers[-1]
     assert (status, body["error"]) == (429, "rate_limited")
     assert 0 < body["retry_after"] <= 60
-    status, body = await exchange(servers[-1], harness.invite(room), "198.51.100.2")
+    status, body = await exchange(servers[-1], await harness.invite(room), "198.51.100.2")
     assert status == 200, "another address is not held back"
 
 
 @pytest.mark.parametrize("store_kind", ["redis"])
 async def test_one_invitation_is_limited_from_any_address(harness: Harness) -> None:
     a, b = await harness.server(**PROXIED), await harness.server(**PROXIED)
-    token = harness.invite(harness.room(harness.clinician("doctor")))
+    token = await harness.invite(await harness.room(await harness.clinician("doctor")))
     per_invitation = allowed(GUEST_OPEN_PER_INVITATION)
     statuses = [
         (await exchange((a, b)[n % 2], token, f"198.51.100.{n + 1}"))[0]
@@ -69,7 +69,9 @@ async def test_one_invitation_is_limited_from_any_address(harness: Harness) -> N
 @pytest.mark.parametrize("store_kind", ["memory"])
 async def test_joining_is_limited_per_visit(harness: Harness) -> None:
     server = await harness.server()
-    guest = await harness.guest(server, harness.invite(harness.room(harness.clinician("doc"))))
+    guest = await harness.guest(
+        server, await harness.invite(await harness.room(await harness.clinician("doc")))
+    )
     answers = [await guest.call("join", {"consent": False}) for _ in range(allowed(JOIN_PER_VISIT))]
     assert {a["error"] for a in answers} == {"invalid_payload"}
     refused = await guest.call("join", JOIN_DETAILS)
@@ -79,8 +81,8 @@ async def test_joining_is_limited_per_visit(harness: Harness) -> None:
 @pytest.mark.parametrize("store_kind", ["memory"])
 async def test_an_api_key_is_limited(harness: Harness) -> None:
     server = await harness.server()
-    _, secret = harness.directory.api_keys.create("busy", frozenset(SCOPES))
-    _, other = harness.directory.api_keys.create("calm", frozenset(SCOPES))
+    _, secret = await harness.directory.api_keys.create("busy", frozenset(SCOPES))
+    _, other = await harness.directory.api_keys.create("calm", frozenset(SCOPES))
     statuses: list[int] = []
     async with aiohttp.ClientSession() as http:
 
@@ -99,8 +101,10 @@ async def test_an_api_key_is_limited(harness: Harness) -> None:
 @pytest.mark.parametrize("store_kind", ["memory"])
 async def test_a_flood_from_one_peer_is_refused_and_nobody_else_waits(harness: Harness) -> None:
     server = await harness.server()
-    flooder, _ = await harness.waiting_guest(server, harness.room(harness.clinician("doc")))
-    calm_room = harness.room(harness.clinician("calm"))
+    flooder, _ = await harness.waiting_guest(
+        server, await harness.room(await harness.clinician("doc"))
+    )
+    calm_room = await harness.room(await harness.clinician("calm"))
     calm = await harness.clinician_client(server, "calm")
     sent = 1000
 
@@ -133,7 +137,7 @@ async def test_ten_thousand_forged_links_leave_a_guest_unhurt_and_redis_clean(
     harness: Harness, redis_client: aioredis.Redis
 ) -> None:
     server = await harness.server(**PROXIED)
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     keys_before = {k async for k in redis_client.scan_iter("*")}
     attempts, statuses = 10_000, []
     latencies: list[float] = []
@@ -153,7 +157,7 @@ async def test_ten_thousand_forged_links_leave_a_guest_unhurt_and_redis_clean(
                 await asyncio.gather(*(one(n) for n in range(start, start + 50)))
 
     async def legitimate(n: int) -> None:
-        token = harness.invite(room)
+        token = await harness.invite(room)
         await asyncio.sleep(n * 0.15)
         started = time.perf_counter()
         status, _ = await exchange(server, token, f"198.51.100.{n + 1}")

@@ -36,7 +36,7 @@ async def test_logging_out_closes_that_sessions_sockets_on_every_instance(
     servers = [await harness.server(sweep_interval=1.0)]
     if harness.redis_url:
         servers.append(await harness.server(sweep_interval=1.0))
-    harness.room(harness.clinician("doctor"))
+    await harness.room(await harness.clinician("doctor"))
     desk = await harness.clinician_client(servers[-1], "doctor")
     laptop = await harness.clinician_client(servers[0], "doctor")
     closed = closing(laptop)
@@ -44,17 +44,17 @@ async def test_logging_out_closes_that_sessions_sockets_on_every_instance(
         assert response.status == 200
     # The logout went to the first instance; the socket may be on the second.
     assert await within(closed, 5.0) < 5.0
-    assert (await desk.call("lobby", {"room_id": harness.room(harness.clinician("x"))}))[
-        "error"
-    ] == "not_found", "the other device's session is untouched (and still answers)"
+    assert (
+        await desk.call("lobby", {"room_id": await harness.room(await harness.clinician("x"))})
+    )["error"] == "not_found", "the other device's session is untouched (and still answers)"
     assert desk.sio.connected and desk.namespace in desk.sio.namespaces
 
 
 @pytest.mark.parametrize("store_kind", ["memory"])
 async def test_an_idle_session_ends_but_an_open_dashboard_keeps_it(harness: Harness) -> None:
     server = await harness.server(clinician_idle_timeout=2, sweep_interval=0.2)
-    harness.room(harness.clinician("doctor"))
-    harness.clinician("nurse")
+    await harness.room(await harness.clinician("doctor"))
+    await harness.clinician("nurse")
     idle = await harness.login(server, "nurse")
     watching = await harness.clinician_client(server, "doctor")
     assert await me(server, idle) == 200
@@ -68,7 +68,7 @@ async def test_an_idle_session_ends_but_an_open_dashboard_keeps_it(harness: Harn
 @pytest.mark.parametrize("store_kind", ["memory"])
 async def test_a_session_ends_at_its_absolute_limit(harness: Harness) -> None:
     server = await harness.server(clinician_session_ttl=2, sweep_interval=0.2)
-    harness.room(harness.clinician("doctor"))
+    await harness.room(await harness.clinician("doctor"))
     doctor = await harness.clinician_client(server, "doctor")
     assert await within(closing(doctor), 5.0) < 5.0
     assert await me(server, doctor.http) == 401
@@ -77,7 +77,7 @@ async def test_a_session_ends_at_its_absolute_limit(harness: Harness) -> None:
 @pytest.mark.parametrize("store_kind", ["memory"])
 async def test_a_login_always_makes_a_new_session_id(harness: Harness) -> None:
     server = await harness.server()
-    harness.clinician("doctor")
+    await harness.clinician("doctor")
     http = await harness.login(server, "doctor")
     planted = {c.key: c.value for c in http.cookie_jar}["venterom_session"]
     async with http.post(

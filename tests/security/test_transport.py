@@ -38,10 +38,10 @@ async def connect(
 async def cookie_of(harness: Harness, server: Running, namespace: str) -> str:
     if namespace == "/guest":
         http, _ = await harness.open_link(
-            server, harness.invite(harness.room(harness.clinician("d")))
+            server, await harness.invite(await harness.room(await harness.clinician("d")))
         )
     else:
-        harness.clinician("doctor")
+        await harness.clinician("doctor")
         http = await harness.login(server, "doctor")
     cookie = "; ".join(f"{c.key}={c.value}" for c in http.cookie_jar)
     await http.close()
@@ -95,7 +95,7 @@ async def test_an_oversized_message_closes_only_that_connection(
     harness: Harness, transport: str
 ) -> None:
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     bystander, _ = await harness.waiting_guest(server, room, name="Ola Nordmann")
     cookie = await cookie_of(harness, server, "/guest")
     big, _ = await connect(
@@ -111,7 +111,9 @@ async def test_an_oversized_message_closes_only_that_connection(
 
 async def test_binary_attachments_are_refused(harness: Harness) -> None:
     server = await harness.server()
-    guest = await harness.guest(server, harness.invite(harness.room(harness.clinician("d"))))
+    guest = await harness.guest(
+        server, await harness.invite(await harness.room(await harness.clinician("d")))
+    )
     answer = await guest.call("join", {**JOIN_DETAILS, "display_name": b"Kari"})
     assert (answer["ok"], answer["error"]) == (False, "invalid_payload")
     assert "binary" in answer["message"]

@@ -25,8 +25,8 @@ class Consultation:
 
 async def consultation(harness: Harness) -> Consultation:
     server = await harness.server()
-    doctor_id = harness.clinician("doctor")
-    room = harness.room(doctor_id)
+    doctor_id = await harness.clinician("doctor")
+    room = await harness.room(doctor_id)
     doctor = await harness.clinician_client(server, "doctor")
     assert (await doctor.call("call_join", {"room_id": room}))["ok"]
     patient, patient_id = await harness.admitted_guest(

@@ -13,7 +13,7 @@ CLINICIAN_BLUE = (40, 60, 220)
 
 async def test_admitted_guest_and_clinician_see_and_hear_each_other(harness: Harness) -> None:
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     doctor_client = await harness.clinician_client(server, "doctor")
     guest_client, _ = await harness.admitted_guest(server, room, doctor_client)
     doctor = CallPeer(doctor_client, CLINICIAN_BLUE, room_id=room)
@@ -41,10 +41,10 @@ async def test_admitted_guest_and_clinician_see_and_hear_each_other(harness: Har
 
 async def test_before_admission_a_guest_can_neither_join_nor_signal(harness: Harness) -> None:
     server = await harness.server(turn_urls=("turn:turn.example:3478",), turn_secret="s3cret")
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     doctor_client = await harness.clinician_client(server, "doctor")
     doctor = CallPeer(doctor_client, CLINICIAN_BLUE, room_id=room)
-    waiting_client = await harness.guest(server, harness.invite(room))
+    waiting_client = await harness.guest(server, await harness.invite(room))
     await waiting_client.call("join", JOIN_DETAILS)
     waiting = CallPeer(waiting_client, GUEST_RED)
     try:
@@ -63,8 +63,8 @@ async def test_before_admission_a_guest_can_neither_join_nor_signal(harness: Har
 
 async def test_a_peer_in_another_room_can_never_reach_them(harness: Harness) -> None:
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
-    other_room = harness.room(harness.clinician("other"))
+    room = await harness.room(await harness.clinician("doctor"))
+    other_room = await harness.room(await harness.clinician("other"))
     doctor_client = await harness.clinician_client(server, "doctor")
     other_client = await harness.clinician_client(server, "other")
     guest_client, _ = await harness.admitted_guest(server, room, doctor_client)
@@ -99,7 +99,7 @@ async def test_a_peer_in_another_room_can_never_reach_them(harness: Harness) -> 
 
 async def test_malformed_signals_are_refused_and_not_relayed(harness: Harness) -> None:
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     doctor_client = await harness.clinician_client(server, "doctor")
     guest_client, _ = await harness.admitted_guest(server, room, doctor_client)
     doctor = CallPeer(doctor_client, CLINICIAN_BLUE, room_id=room)

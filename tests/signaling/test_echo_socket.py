@@ -46,8 +46,8 @@ class EchoClient:
 @pytest.mark.parametrize("store_kind", ["memory"])
 async def test_guest_gets_own_media_back_with_round_trip_time(harness: Harness) -> None:
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
-    echo = EchoClient(await harness.guest(server, harness.invite(room)))
+    room = await harness.room(await harness.clinician("doctor"))
+    echo = EchoClient(await harness.guest(server, await harness.invite(room)))
     try:
         assert (await echo.start())["ok"]
         deadline = time.monotonic() + 15
@@ -72,9 +72,9 @@ async def test_guest_gets_own_media_back_with_round_trip_time(harness: Harness) 
 @pytest.mark.parametrize("store_kind", ["memory"])
 async def test_one_more_than_the_cap_is_told_busy(harness: Harness) -> None:
     server = await harness.server(echo_max_sessions=1)
-    room = harness.room(harness.clinician("doctor"))
-    first = EchoClient(await harness.guest(server, harness.invite(room)))
-    second = EchoClient(await harness.guest(server, harness.invite(room)))
+    room = await harness.room(await harness.clinician("doctor"))
+    first = EchoClient(await harness.guest(server, await harness.invite(room)))
+    second = EchoClient(await harness.guest(server, await harness.invite(room)))
     try:
         assert (await first.start())["ok"]
         busy = await second.start()
@@ -90,10 +90,10 @@ async def test_echo_is_for_before_the_consultation_and_closes_on_shutdown(
     harness: Harness,
 ) -> None:
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     doctor = await harness.clinician_client(server, "doctor")
-    testing = EchoClient(await harness.guest(server, harness.invite(room)))
-    admitted_guest = await harness.guest(server, harness.invite(room))
+    testing = EchoClient(await harness.guest(server, await harness.invite(room)))
+    admitted_guest = await harness.guest(server, await harness.invite(room))
     admitted = EchoClient(admitted_guest)
     visit_id = (await admitted_guest.call("join", JOIN_DETAILS))["visit"]["visit_id"]
     await doctor.call("admit", {"visit_id": visit_id})

@@ -28,9 +28,9 @@ async def test_no_sdp_candidate_or_message_in_redis_or_logs(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     doctor_client = await harness.clinician_client(server, "doctor")
-    guest_client = await harness.guest(server, harness.invite(room))
+    guest_client = await harness.guest(server, await harness.invite(room))
     visit_id = (await guest_client.call("join", JOIN_DETAILS))["visit"]["visit_id"]
     await doctor_client.call("admit", {"visit_id": visit_id})
     await guest_client.wait_for("visit", visit_in("in_call"))

@@ -40,7 +40,7 @@ def flagged(visit_id: str, reconnecting: bool) -> Any:
 
 async def test_dropped_guest_returns_to_the_call_within_grace(harness: Harness) -> None:
     server = await harness.server(**FAST)
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     doctor = await harness.clinician_client(server, "doctor")
     assert (await doctor.call("call_join", {"room_id": room}))["ok"]
     guest, visit_id = await harness.admitted_guest(server, room, doctor, join_call=True)
@@ -63,11 +63,11 @@ async def test_dropped_guest_returns_to_the_call_within_grace(harness: Harness) 
 
 async def test_waiting_guest_keeps_their_place_in_the_queue(harness: Harness) -> None:
     server = await harness.server(**FAST)
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     doctor = await harness.clinician_client(server, "doctor")
-    first = await harness.guest(server, harness.invite(room))
+    first = await harness.guest(server, await harness.invite(room))
     first_id = (await first.call("join", JOIN_DETAILS))["visit"]["visit_id"]
-    second = await harness.guest(server, harness.invite(room))
+    second = await harness.guest(server, await harness.invite(room))
     await second.call("join", {**JOIN_DETAILS, "display_name": "Second"})
     await first.drop()
     await doctor.wait_for("lobby", flagged(first_id, True))
@@ -79,7 +79,7 @@ async def test_waiting_guest_keeps_their_place_in_the_queue(harness: Harness) ->
 
 async def test_after_the_grace_period_the_visit_expires(harness: Harness) -> None:
     server = await harness.server(**FAST)
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     doctor = await harness.clinician_client(server, "doctor")
     guest, visit_id = await harness.admitted_guest(server, room, doctor, join_call=True)
     await guest.drop()
@@ -94,7 +94,7 @@ async def test_after_the_grace_period_the_visit_expires(harness: Harness) -> Non
 @pytest.mark.parametrize("store_kind", ["redis"])
 async def test_guest_moves_to_another_instance_when_theirs_stops(harness: Harness) -> None:
     a, b = await harness.server(**FAST), await harness.server(**FAST)
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     doctor = await harness.clinician_client(b, "doctor")
     assert (await doctor.call("call_join", {"room_id": room}))["ok"]
     guest, visit_id = await harness.admitted_guest(a, room, doctor, join_call=True)
@@ -140,7 +140,7 @@ async def test_a_crashed_instance_is_noticed_by_heartbeat(harness: Harness) -> N
         a = Running(app=None, runner=None, base_url=f"http://127.0.0.1:{port}")  # type: ignore[arg-type]
         await wait_until_up(a.base_url)
         b = await harness.server(**FAST)
-        room = harness.room(harness.clinician("doctor"))
+        room = await harness.room(await harness.clinician("doctor"))
         doctor = await harness.clinician_client(b, "doctor")
         guest, visit_id = await harness.admitted_guest(a, room, doctor, join_call=True)
         await asyncio.sleep(0.5)  # A has heartbeated the guest
@@ -176,7 +176,7 @@ async def test_a_silent_network_death_is_noticed_within_ping_interval_plus_timeo
 ) -> None:
     interval, timeout = 1.0, 0.5
     server = await harness.server(ping_interval=interval, ping_timeout=timeout)
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     doctor = await harness.clinician_client(server, "doctor")
     guest, visit_id = await harness.waiting_guest(server, room)
     await doctor.wait_for("lobby", flagged(visit_id, False))

@@ -17,9 +17,9 @@ async def test_lobby_and_sessions_survive_redis_losing_everything(
     harness: Harness, redis_client: aioredis.Redis
 ) -> None:
     server = await harness.server(**FAST)
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     doctor = await harness.clinician_client(server, "doctor")
-    guest = await harness.guest(server, harness.invite(room))
+    guest = await harness.guest(server, await harness.invite(room))
     visit_id = (await guest.call("join", JOIN_DETAILS))["visit"]["visit_id"]
     await doctor.wait_for("lobby", lobby_with(room, 1))
 
@@ -41,7 +41,9 @@ async def test_held_visits_are_written_back_only_after_the_store_lost_everything
     harness: Harness, redis_client: aioredis.Redis
 ) -> None:
     server = await harness.server(**FAST)
-    _, visit_id = await harness.waiting_guest(server, harness.room(harness.clinician("doctor")))
+    _, visit_id = await harness.waiting_guest(
+        server, await harness.room(await harness.clinician("doctor"))
+    )
     visit_key = f"venterom:visit:{visit_id}"
     await asyncio.sleep(2 * FAST["heartbeat_interval"])  # the first heartbeat sets the marker
 
