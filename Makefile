@@ -23,10 +23,12 @@ web-deps: $(WEB_STAMP)
 run: $(STAMP) $(WEB_STAMP)
 	VENTEROM_DEMO=1 $(BIN)/venterom serve
 
-# Debian packages the tests drive for real: a Redis server and Chromium.
+# Debian packages the tests drive for real: Redis, PostgreSQL (its binaries live in
+# /usr/lib/postgresql/<version>/bin; the tests start a cluster of their own) and Chromium.
 system-deps:
 	@missing=""; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	[ -x /usr/lib/chromium/chromium ] || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
