@@ -118,3 +118,9 @@ class Unavailable(LobbyError):
     changed; try again in a moment."""
 
     code = "unavailable"
+
+
+class UnknownEvent(LobbyError):
+    """A socket.io event this namespace does not have (or a message that names none)."""
+
+    code = "unknown_event"

@@ -160,6 +160,13 @@ def lobby_entry(visit: Visit) -> dict[str, Any]:
     }
 
 
+def parse_nothing(payload: object) -> None:
+    """An event that takes no payload: none, or an empty object. Anything else is refused
+    rather than ignored, so that no one believes a field of theirs was acted on."""
+    if payload is not None and payload != {}:
+        raise InvalidPayload("this event takes no payload")
+
+
 def _mapping(payload: object, allowed: set[str]) -> dict[str, object]:
     if not isinstance(payload, dict):
         raise InvalidPayload("expected an object")

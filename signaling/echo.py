@@ -189,7 +189,13 @@ class EchoService:
 
     async def _close_pc(self, session: _Session, reason: str) -> None:
         """Close the peer connection and let the relays notice their sources ended."""
-        await session.pc.close()
+        try:
+            await session.pc.close()
+        except Exception:
+            # aiortc 1.16's close() fails on a transceiver an offer never gave a transport
+            # (a media section without a=mid); stop the transports that do exist by hand.
+            log.warning("echo %d: close failed, stopping its transports", session.number)
+            await _stop_transports(session.pc)
         if session.connected:
             await _drain_relays(session.sources)
         seconds = asyncio.get_running_loop().time() - session.started
@@ -200,6 +206,14 @@ class EchoService:
             seconds,
             len(self._sessions),
         )
+
+
+async def _stop_transports(pc: RTCPeerConnection) -> None:
+    for transceiver in pc.getTransceivers():
+        dtls = transceiver.receiver.transport
+        if dtls is not None:
+            await dtls.stop()
+            await dtls.transport.stop()
 
 
 def summarise(connection_state: str, stats: Iterable[RTCStats]) -> EchoReport:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import errno
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -42,6 +42,10 @@ def error_response(exc: errors.LobbyError) -> web.Response:
     return web.json_response(body, status=status, headers=headers)
 
 
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+"""aiohttp's own refusals, named as the API names its errors."""
+
+
 @web.middleware
 async def lobby_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
@@ -51,6 +55,24 @@ async def lobby_errors(request: web.Request, handler: Handler) -> web.StreamResp
     except UNREACHABLE:
         log.warning("store unreachable", extra={"path": request.path})
         return error_response(errors.Unavailable("the service is briefly unavailable; try again"))
+    except web.HTTPException as exc:
+        if exc.status < 400 or not request.path.startswith("/api/"):
+            raise
+        return _api_refusal(exc)
+    except OSError as exc:
+        if exc.errno != errno.ENAMETOOLONG:
+            raise
+        # A static file name longer than the file system allows: there is no such file.
+        raise web.HTTPNotFound() from None
+
+
+def _api_refusal(exc: web.HTTPException) -> web.Response:
+    """Under /api/ every answer is JSON, aiohttp's own 404, 405 and 413 included."""
+    code = _HTTP_CODES.get(exc.status, exc.reason.lower().replace(" ", "_"))
+    headers = {k: v for k, v in exc.headers.items() if k.lower() == "allow"}
+    return web.json_response(
+        {"error": code, "message": exc.reason}, status=exc.status, headers=headers
+    )
 
 
 async def json_body(request: web.Request) -> dict[str, object]:
@@ -59,8 +81,10 @@ async def json_body(request: web.Request) -> dict[str, object]:
         raise errors.InvalidPayload("expected application/json")
     try:
         body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError
         raise errors.InvalidPayload("malformed JSON") from exc
+    except LookupError as exc:  # a charset Python has no codec for
+        raise errors.InvalidPayload("unknown charset") from exc
     if not isinstance(body, dict):
         raise errors.InvalidPayload("expected an object")
     return body

@@ -15,8 +15,16 @@ from typing import Any
 
 import socketio
 
-from lobby.errors import InvalidPayload, LobbyError, RateLimited, Unavailable
+from lobby.errors import (
+    InvalidPayload,
+    LobbyError,
+    NotPermitted,
+    RateLimited,
+    Unavailable,
+    UnknownEvent,
+)
 from lobby.model import Visit
+from lobby.packets import NOT_AN_EVENT, UNDECODABLE
 from lobby.presence.failures import UNREACHABLE
 from lobby.presence.store import CallMember, Notice, SessionRecord
 from lobby.realtime.budget import EventBudget
@@ -182,11 +190,11 @@ class AckingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             wait = self.budget.spend(str(args[0]))
             if wait:
                 return refusal(RateLimited("too many messages; slow down", math.ceil(wait)))
-            if _has_bytes(args[1:]):
-                return refusal(InvalidPayload("binary attachments are not accepted"))
+            if malformed := _malformed(event, args[1:]):
+                return refusal(malformed)
         if event not in {"connect", "disconnect"} and not hasattr(self, f"on_{event}"):
-            code = "not_permitted" if event in self.refused_events else "unknown_event"
-            return {"ok": False, "error": code, "message": f"{event} is not available here"}
+            unavailable = NotPermitted if event in self.refused_events else UnknownEvent
+            return refusal(unavailable(f"{event} is not available here"))
         self.connections.in_flight += 1
         try:
             return await super().trigger_event(event, *args)
@@ -194,6 +202,19 @@ class AckingNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             self.connections.in_flight -= 1
             if not self.connections.in_flight:
                 self.connections.idle.set()
+
+
+def _malformed(event: str, payload: tuple[Any, ...]) -> LobbyError | None:
+    """Why a client's event cannot be handled as sent, if it cannot (see lobby/packets.py)."""
+    if event == UNDECODABLE:
+        return InvalidPayload("the message is not valid JSON")
+    if event == NOT_AN_EVENT:
+        return UnknownEvent("the message names no event")
+    if len(payload) > 1:
+        return InvalidPayload("an event carries at most one payload")
+    if _has_bytes(payload):
+        return InvalidPayload("binary attachments are not accepted")
+    return None
 
 
 def _has_bytes(value: Any, depth: int = 0) -> bool:

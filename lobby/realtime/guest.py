@@ -32,7 +32,7 @@ from lobby.realtime.common import (
     visit_room,
 )
 from lobby.service import LobbyService
-from lobby.wire import guest_view, parse_join
+from lobby.wire import guest_view, parse_join, parse_nothing
 from signaling.echo import EchoService
 from signaling.errors import TooManySignals
 from signaling.messages import parse_description
@@ -130,18 +130,22 @@ class GuestNamespace(AckingNamespace):
 
     @acked
     async def on_leave(self, sid: str, data: object = None) -> Ack:
+        parse_nothing(data)
         return {"visit": guest_view(await self._act(sid, Action.LEAVE))}
 
     @acked
     async def on_withdraw(self, sid: str, data: object = None) -> Ack:
+        parse_nothing(data)
         return {"visit": guest_view(await self._act(sid, Action.WITHDRAW))}
 
     @acked
     async def on_request_pause(self, sid: str, data: object = None) -> Ack:
+        parse_nothing(data)
         return {"visit": guest_view(await self._act(sid, Action.REQUEST_PAUSE))}
 
     @acked
     async def on_call_join(self, sid: str, data: object = None) -> Ack:
+        parse_nothing(data)
         visit_id, _ = await self._me(sid)
         self._signals[sid] = 0
         return (await self.calls.guest_join(visit_id)).to_wire()
@@ -177,6 +181,7 @@ class GuestNamespace(AckingNamespace):
 
     @acked
     async def on_echo_stats(self, sid: str, data: object = None) -> Ack:
+        parse_nothing(data)
         report = await self.echo.stats((await self._me(sid))[0])
         return {
             "state": report.connection_state,
@@ -186,6 +191,7 @@ class GuestNamespace(AckingNamespace):
 
     @acked
     async def on_echo_stop(self, sid: str, data: object = None) -> Ack:
+        parse_nothing(data)
         await self.echo.close((await self._me(sid))[0])
         return {}
 
