@@ -53,7 +53,7 @@ from lobby.realtime import (
     SocketPublisher,
 )
 from lobby.realtime.engine import LeanAsyncServer
-from lobby.realtime.staff import close_void_sessions
+from lobby.realtime.staff import close_replaced_guests, close_void_sessions
 from lobby.secret import server_secret
 from lobby.service import LobbyService, Policy
 from lobby.settings import Settings
@@ -249,10 +249,11 @@ async def _sweep_until(app: web.Application, stop: asyncio.Event) -> None:
             log.exception("sweep failed")
         try:
             await close_void_sessions(app[SIO], connections, service)
+            await close_replaced_guests(app[SIO], connections, service)
         except UNREACHABLE:
             pass  # said once per outage above
         except Exception:
-            log.exception("closing void staff sessions failed")
+            log.exception("closing void sessions failed")
 
 
 async def _disconnect_clients(app: web.Application) -> None:

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -106,6 +107,8 @@ class GuestEntry:
     session: SessionRecord
     visit: Visit
     room: Room
+    replaced: bool = False
+    """The link was open on another device, whose session this one ended."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +196,9 @@ class LobbyService:
         )
         session_id = new_secret()
         visit = await self._open(fresh, (session_id, record))
-        return GuestEntry(session_id, record, visit, room)
+        ttl = math.ceil(self.policy.guest_session_ttl)
+        replaced = await self.store.take_device(visit, session_id, ttl)
+        return GuestEntry(session_id, record, visit, room, replaced)
 
     async def login(
         self, username: str, password: str, client: str

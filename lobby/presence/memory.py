@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from collections.abc import Callable, Sequence
@@ -49,6 +50,12 @@ class _ExpiringMap(Generic[T]):
     def pop(self, key: str) -> None:
         self.items.pop(key, None)
 
+    def shorten(self, key: str, ttl: float) -> None:
+        """Let the entry expire within `ttl` seconds, if it would have lived longer."""
+        entry = self.items.get(key)
+        if entry is not None:
+            entry.expires_at = min(entry.expires_at, self.clock() + ttl)
+
     def live_values(self) -> list[T]:
         now = self.clock()
         return [e.value for e in self.items.values() if e.expires_at > now]
@@ -67,10 +74,13 @@ class MemoryPresenceStore:
         self._calls: _ExpiringMap[dict[str, CallMember]] = _ExpiringMap(clock)
         self._instances: _ExpiringMap[dict[str, object]] = _ExpiringMap(clock)
         self._markers: _ExpiringMap[bool] = _ExpiringMap(clock)
+        self._devices: _ExpiringMap[str] = _ExpiringMap(clock)
         # Indexes, as the Redis backend keeps them, so reads don't scan every visit.
         self._rooms: dict[str, set[str]] = {}
         self._reconnecting: dict[str, float] = {}
         self._sequence = itertools.count(1)
+        self._last_saves: dict[str, int] = {}
+        """Per room, the sequence number of its last save (snapshots draw from the same)."""
 
     async def get(self, visit_id: str) -> Visit | None:
         return self._visits.get(visit_id)
@@ -92,6 +102,7 @@ class MemoryPresenceStore:
             return SaveResult(False, current)
         ttl = self.ttls.ended if visit.ended else self.ttls.visit
         self._visits.put(visit.visit_id, visit, ttl)
+        self._last_saves[visit.room_id] = next(self._sequence)
         live_ids = self._rooms.setdefault(visit.room_id, set())
         if visit.live:
             live_ids.add(visit.visit_id)
@@ -103,6 +114,11 @@ class MemoryPresenceStore:
             self._reconnecting.pop(visit.visit_id, None)
         if visit.ended:
             self._heartbeats.pop(visit.visit_id, None)
+            # The guest's session, and the pointer to it, go with the visit.
+            device = self._devices.get(visit.visit_id)
+            if device is not None:
+                self._sessions.shorten(device, ttl)
+            self._devices.shorten(visit.visit_id, ttl)
         return SaveResult(True, room=None if room is None else await self.room_snapshot(room))
 
     async def room_snapshot(self, query: RoomQuery) -> RoomSnapshot:
@@ -116,6 +132,9 @@ class MemoryPresenceStore:
             {visit_id: visit.state for visit_id, visit in others.items()},
             next(self._sequence),
         )
+
+    async def room_changed_since(self, room_id: str, sequence: int) -> bool:
+        return self._last_saves.get(room_id, 0) > sequence
 
     async def room_visits(self, room_id: str) -> list[Visit]:
         live = []
@@ -158,6 +177,22 @@ class MemoryPresenceStore:
 
     async def delete_session(self, session_id: str) -> None:
         self._sessions.pop(session_id)
+
+    async def take_device(self, visit: Visit, session_id: str, ttl: int) -> bool:
+        if visit.ended:
+            ttl = min(ttl, self.ttls.ended)
+            self._sessions.shorten(session_id, ttl)
+        previous = self._devices.get(visit.visit_id)
+        self._devices.put(visit.visit_id, session_id, ttl)
+        record = None if previous in {None, session_id} else self._sessions.get(str(previous))
+        if record is None or record.ended:
+            return False
+        self._sessions.put(
+            str(previous),
+            dataclasses.replace(record, ended=True),
+            min(record.expires_at - self._clock(), self.ttls.ended),
+        )
+        return True
 
     async def sessions(self, session_ids: list[str]) -> dict[str, SessionRecord]:
         found = {sid: self._sessions.get(sid) for sid in session_ids}

@@ -15,6 +15,7 @@ key                        type    content                              TTL
 ``reconnecting``           zset    visit ids, score reconnecting_since  visit (refreshed)
 ``heartbeats``             zset    visit ids, score last heartbeat      heartbeat_index
 ``session:{sha256(id)}``   string  JSON `SessionRecord` (no names)      until expires_at
+``device:{visit_id}``      string  key of the visit's guest session     guest session
 ``notice:{room_id}``       string  JSON `Notice` (fixed code)           notice
 ``call:{room_id}``         hash    clinician peer id -> JSON CallMember  visit (refreshed)
 ``instance:{id}``          string  JSON counts of one instance (no names) 3 heartbeats
@@ -76,6 +77,11 @@ def session_key(prefix: str, session_id: str) -> str:
     return f"{prefix}session:{hashlib.sha256(session_id.encode()).hexdigest()[:40]}"
 
 
+def device_key(prefix: str, visit_id: str) -> str:
+    """The key of the visit's current guest session: the device its link was opened on last."""
+    return f"{prefix}device:{visit_id}"
+
+
 def room_sequence_key(prefix: str, room_id: str) -> str:
     """A counter bumped by every save in the room, to order snapshots of it."""
     return f"{prefix}room:{room_id}:seq"
@@ -135,7 +141,7 @@ SAVE_SCRIPT = (
     _SNAPSHOT_LUA
     + """
 -- KEYS: 1 visit hash, 2 room live set, 3 reconnecting set, 4 heartbeats set, 5 call hash,
---       6 room sequence counter, 7 (only with a session) session key
+--       6 room sequence counter, 7 the visit's device key, 8 (only with a session) session key
 -- ARGV: 1 expected version, 2 visit ttl, 3 live flag, 4 live score, 5 reconnecting flag,
 --       6 reconnecting score, 7 ended flag, 8 visit id, 9 index ttl, 10 heartbeat ttl,
 --       11 visit key prefix, 12 snapshot flag, 13 JSON list of the visit's field/value
@@ -145,7 +151,7 @@ SAVE_SCRIPT = (
 -- The session is stored whether or not the save wins. Returns {0, current hash} when the
 -- version does not match; else {1} or, with the snapshot flag, {1, sequence, snapshot}.
 if ARGV[15] ~= '' then
-  redis.call('SET', KEYS[7], ARGV[15], 'EX', ARGV[16])
+  redis.call('SET', KEYS[8], ARGV[15], 'EX', ARGV[16])
 end
 local current = redis.call('HGET', KEYS[1], 'version')
 if not current then current = '0' end
@@ -170,6 +176,14 @@ redis.call('EXPIRE', KEYS[3], ARGV[9])
 if ARGV[7] == '1' then
   redis.call('ZREM', KEYS[4], ARGV[8])
   redis.call('EXPIRE', KEYS[4], ARGV[10])
+  -- The guest's session, and the pointer to it, go with the visit.
+  local device = redis.call('GET', KEYS[7])
+  if device and redis.call('TTL', device) > tonumber(ARGV[2]) then
+    redis.call('EXPIRE', device, ARGV[2])
+  end
+  if redis.call('TTL', KEYS[7]) > tonumber(ARGV[2]) then
+    redis.call('EXPIRE', KEYS[7], ARGV[2])
+  end
 end
 local sequence = redis.call('INCR', KEYS[6])
 redis.call('EXPIRE', KEYS[6], ARGV[9])
@@ -215,6 +229,34 @@ end
 return {session, redis.call('HGETALL', ARGV[1] .. cjson.decode(session)['subject'])}
 """
 """A guest's session and their visit in one round trip (a clinician's has no visit)."""
+
+TAKE_DEVICE_SCRIPT = """
+-- KEYS: 1 the visit's device key. ARGV: 1 the new session's key, 2 ttl (of both), 3 how long an
+-- ended session is kept (for every instance's sweep to see that it ended).
+-- Returns 1 when another device's session was ended, else 0.
+local previous = redis.call('GET', KEYS[1])
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+if redis.call('TTL', ARGV[1]) > tonumber(ARGV[2]) then
+  redis.call('EXPIRE', ARGV[1], ARGV[2])  -- an ended visit's: no longer than its tombstone
+end
+if not previous or previous == ARGV[1] then
+  return 0
+end
+local raw = redis.call('GET', previous)
+if not raw then
+  return 0
+end
+local record = cjson.decode(raw)
+if record['ended'] then
+  return 0
+end
+record['ended'] = true
+local left = redis.call('TTL', previous)
+redis.call('SET', previous, cjson.encode(record), 'EX', math.min(left, tonumber(ARGV[3])))
+return 1
+"""
+"""One device per invitation: the visit points at its newest session's key (a hash, never
+the cookie's value), and the session it pointed at before is ended, in one step."""
 
 HEARTBEAT_SCRIPT = """
 -- KEYS: 1 heartbeats set. ARGV: 1 score (now), 2 JSON list of visit ids, 3 ttl.
@@ -520,6 +562,7 @@ class RedisPresenceStore:
         self._reconnecting = client.register_script(RECONNECTING_SCRIPT)
         self._kept = client.register_script(KEPT_SCRIPT)
         self._session_visit = client.register_script(SESSION_VISIT_SCRIPT)
+        self._take_device = client.register_script(TAKE_DEVICE_SCRIPT)
         self._heartbeat = client.register_script(HEARTBEAT_SCRIPT)
         self._changed = client.register_script(CHANGED_SCRIPT)
         self._line = RespConnection.of(client.connection_pool)
@@ -577,6 +620,7 @@ class RedisPresenceStore:
             self._heartbeats_key,
             call_key(self.prefix, visit.room_id),
             room_sequence_key(self.prefix, visit.room_id),
+            device_key(self.prefix, visit.visit_id),
         ]
         session_json, session_ttl = "", 0
         if session is not None and (session_ttl := _session_ttl(session[1])) > 0:
@@ -630,6 +674,10 @@ class RedisPresenceStore:
 
     async def room_visits(self, room_id: str) -> list[Visit]:
         return (await self.room_snapshot(RoomQuery(room_id))).visits
+
+    async def room_changed_since(self, room_id: str, sequence: int) -> bool:
+        current = await self._line.execute("GET", room_sequence_key(self.prefix, room_id))
+        return int(current or 0) > sequence
 
     async def heartbeat(self, visit_ids: list[str], now: float) -> None:
         if not visit_ids:
@@ -717,6 +765,16 @@ class RedisPresenceStore:
 
     async def delete_session(self, session_id: str) -> None:
         await self.client.delete(session_key(self.prefix, session_id))
+
+    async def take_device(self, visit: Visit, session_id: str, ttl: int) -> bool:
+        if visit.ended:
+            ttl = min(ttl, self.ttls.ended)
+        ended = await self._line.run_script(
+            self._take_device,
+            [device_key(self.prefix, visit.visit_id)],
+            [session_key(self.prefix, session_id), max(1, ttl), self.ttls.ended],
+        )
+        return bool(ended)
 
     async def sessions(self, session_ids: list[str]) -> dict[str, SessionRecord]:
         if not session_ids:

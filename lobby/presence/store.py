@@ -126,6 +126,11 @@ class PresenceStore(Protocol):
         """Live visits (waiting, in call, paused) of a room, in order of arrival."""
         ...
 
+    async def room_changed_since(self, room_id: str, sequence: int) -> bool:
+        """Whether a visit of the room was saved after the snapshot numbered `sequence`
+        (by any instance): a snapshot kept to send later may be out of date."""
+        ...
+
     async def heartbeat(self, visit_ids: list[str], now: float) -> None:
         """Record that these visits' guests are connected to this instance right now."""
         ...
@@ -150,6 +155,12 @@ class PresenceStore(Protocol):
         ...
 
     async def delete_session(self, session_id: str) -> None: ...
+
+    async def take_device(self, visit: Visit, session_id: str, ttl: int) -> bool:
+        """Make this guest session the visit's only one: the session that held the visit
+        before (the link opened on another device) is ended. True if one was ended. When
+        the visit has ended, the session lives no longer than the visit's tombstone."""
+        ...
 
     async def sessions(self, session_ids: list[str]) -> dict[str, SessionRecord]:
         """The sessions that exist, by id, in one round trip."""

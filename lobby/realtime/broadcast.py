@@ -137,7 +137,9 @@ class RoomBroadcaster:
     ) -> None:
         """The lobby always; the roster only when the call changed (most lobby traffic is
         arrivals, which nobody in a call needs to hear about)."""
-        if snapshot is None:
+        if snapshot is None or await self.service.store.room_changed_since(
+            room_id, snapshot.sequence
+        ):  # another instance changed the room since: what this one saw is out of date
             snapshot = await self.service.room_snapshot(room_id)
         with pubsub.batch(self.sio.manager):
             await self.sio.emit(

@@ -12,6 +12,7 @@ from tests.browser.conftest import DESKTOP, Site
 from tests.browser.flows import (
     guest_to_waiting_room,
     heading,
+    join_waiting_room,
     lobby_entry,
     log_in,
     open_invitation,
@@ -154,6 +155,26 @@ async def test_reload_within_grace_keeps_the_place(site: Site, guest_browser: Br
     await expect(heading(page, "You have withdrawn your consent")).to_be_visible()
     await page.reload()
     await expect(heading(page, "You have withdrawn your consent")).to_be_visible()
+
+
+async def test_the_link_opened_on_another_device_moves_the_visit_there(
+    site: Site, guest_browser: Browser
+) -> None:
+    laptop = await site.page(guest_browser, viewport=DESKTOP)
+    token = site.invite()
+    await open_invitation(site, laptop, token)
+    await laptop.get_by_role("button", name="Continue without testing").click()
+    await join_waiting_room(laptop, "Kari Nordmann")
+
+    phone = await site.page(guest_browser, locale="nb-NO")
+    await phone.goto(f"/join#{token}")
+    await expect(heading(phone, "Du er i venterommet")).to_be_visible()
+    await expect(heading(laptop, "This visit is open on another device")).to_be_visible()
+    await expect(laptop.get_by_text("open the link again on this device")).to_be_visible()
+    await screenshot(laptop, "guest-0-link-replaced")
+    await laptop.wait_for_timeout(1500)  # a sweep: the laptop stays told, not reconnected
+    await expect(heading(laptop, "This visit is open on another device")).to_be_visible()
+    await expect(heading(phone, "Du er i venterommet")).to_be_visible()
 
 
 async def test_display_name_is_shown_as_text_never_run(

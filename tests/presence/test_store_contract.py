@@ -152,6 +152,47 @@ async def test_a_winning_save_can_read_the_room_in_the_same_step(store: Presence
     assert read.sequence >= later.room.sequence
 
 
+async def test_a_snapshot_knows_when_the_room_changed_after_it(store: PresenceStore) -> None:
+    """What a room feed asks before sending a snapshot it kept: was the room saved since
+    (possibly by another instance)? Another room's saves don't count."""
+    first = await waiting(store, "first", "room-a", 10.0, "Kari Nordmann")
+    taken = await store.room_snapshot(RoomQuery("room-a"))
+    assert not await store.room_changed_since("room-a", taken.sequence)
+    await waiting(store, "elsewhere", "room-b", 11.0)
+    assert not await store.room_changed_since("room-a", taken.sequence)
+    await step(store, first, Action.ADMIT, Actor.CLINICIAN, 12.0)
+    assert await store.room_changed_since("room-a", taken.sequence)
+    assert not await store.room_changed_since(
+        "room-a", (await store.room_snapshot(RoomQuery("room-a"))).sequence
+    )
+    assert not await store.room_changed_since("never-used", 0)
+
+
+VISIT_1, VISIT_2 = (
+    Visit("visit-1", "room-a", Role.PATIENT),
+    Visit("visit-2", "room-a", Role.PATIENT),
+)
+
+
+async def test_a_visit_has_one_device_the_one_before_is_ended(store: PresenceStore) -> None:
+    expires = time.time() + 3600
+    laptop = SessionRecord("guest", "visit-1", "room-a", expires, issued_at=1.0)
+    phone = SessionRecord("guest", "visit-1", "room-a", expires, issued_at=2.0)
+    other = SessionRecord("guest", "visit-2", "room-a", expires, issued_at=2.0)
+    for session_id, record in (("laptop", laptop), ("phone", phone), ("other", other)):
+        await store.put_session(session_id, record)
+    assert not await store.take_device(VISIT_1, "laptop", 3600), "the first device"
+    assert not await store.take_device(VISIT_1, "laptop", 3600), "the same device again"
+    assert not await store.take_device(VISIT_2, "other", 3600)
+    assert await store.take_device(VISIT_1, "phone", 3600)
+    held = await store.sessions(["laptop", "phone", "other"])
+    assert held["laptop"].ended and held["laptop"].expires_at == pytest.approx(expires, abs=1)
+    assert not held["phone"].ended and not held["other"].ended
+    assert await store.take_device(VISIT_1, "laptop", 3600), "and back again"
+    assert (await store.get_session("phone")) is not None
+    assert (await store.get_session("phone")).ended  # type: ignore[union-attr]
+
+
 async def test_get_round_trips_every_field(store: PresenceStore) -> None:
     visit = Visit(
         visit_id="rt-1",

@@ -1,5 +1,6 @@
-"""Staff sessions: logging out closes that session's sockets everywhere within seconds,
-sessions end when idle and at their absolute limit, and a log-in always makes a new id."""
+"""Sessions: logging out closes that session's sockets everywhere within seconds, staff
+sessions end when idle and at their absolute limit, a log-in always makes a new id, and an
+invitation is live on one device at a time."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import time
 import aiohttp
 import pytest
 
-from tests.fixtures.servers import Client, Harness, Running
+from tests.fixtures.servers import JOIN_DETAILS, Client, Harness, Running, socket_refusal
 
 
 async def me(server: Running, http: aiohttp.ClientSession) -> int:
@@ -90,4 +91,48 @@ async def test_a_login_always_makes_a_new_session_id(harness: Harness) -> None:
     async with aiohttp.ClientSession(cookies={"venterom_session": planted}) as old:
         assert await me(server, old) == 401, "the id known before the log-in is worth nothing"
     assert await me(server, http) == 200
+    await http.close()
+
+
+async def test_a_second_device_replaces_the_first_never_both(harness: Harness) -> None:
+    """One device per invitation: the link opened on a phone after the laptop moves the
+    visit to the phone, place in the queue kept; the laptop is told, closed within seconds
+    on whichever instance it is, and its cookie no longer works."""
+    servers = [await harness.server(sweep_interval=1.0)]
+    if harness.redis_url:
+        servers.append(await harness.server(sweep_interval=1.0))
+    room = harness.room(harness.clinician("doctor"))
+    doctor = await harness.clinician_client(servers[0], "doctor")
+    ahead, _ = await harness.waiting_guest(servers[0], room, "Først Fremst")
+    token = harness.invite(room)
+    laptop = await harness.guest(servers[0], token)
+    joined = await laptop.call("join", {**JOIN_DETAILS, "display_name": "Kari Nordmann"})
+    assert joined["ok"], joined
+    closed = closing(laptop)
+
+    phone = await harness.guest(servers[-1], token)  # the same link, another device
+
+    await within(closed, 5.0)
+    assert laptop.received("replaced"), "the first device is told why"
+    assert "unauthenticated" in str(await socket_refusal(servers[0], laptop.http, "/guest"))
+    visit = await phone.wait_for("visit")
+    assert (visit["state"], visit["display_name"]) == ("waiting", "Kari Nordmann")
+    lobby = (await doctor.call("lobby", {"room_id": room}))["lobby"]["visits"]
+    assert [v["display_name"] for v in lobby] == ["Først Fremst", "Kari Nordmann"]
+    assert (await phone.call("leave"))["ok"], "the second device acts for the visit"
+    assert ahead.received("replaced") == [], "nobody else is touched"
+
+
+async def test_opening_the_link_again_on_the_same_device_is_quiet(harness: Harness) -> None:
+    """A reload exchanges the link again: the page that asked is the one that stays."""
+    server = await harness.server(sweep_interval=0.5)
+    room = harness.room(harness.clinician("doctor"))
+    token = harness.invite(room)
+    http, first = await harness.open_link(server, token)
+    assert first["_status"] == 200
+    async with http.post(f"{server.base_url}/api/guest/session", json={"token": token}) as again:
+        assert again.status == 200
+    reloaded = await harness.reconnect(server, await harness.guest(server, token))
+    await asyncio.sleep(1.5)  # sweeps
+    assert reloaded.sio.connected and reloaded.received("replaced") == []
     await http.close()

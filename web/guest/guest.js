@@ -90,6 +90,7 @@ function showLinkError(kind) {
   setText(byId("link-error-text"), `link.${kind}.text`);
   // A cancelled invitation or a closed room will not start working: no "if it still does not work".
   setText(byId("link-error-contact"), kind === "revoked" || kind === "room_closed" ? "link.contact_clinic" : "link.contact");
+  byId("link-error-contact").hidden = kind === "replaced";
   byId("retry-link").hidden = kind !== "network";
   go("link-error", true);
 }
@@ -111,6 +112,13 @@ function openSocket() {
   socket.on("notice", (notice) => {
     state.notice = notice && notice.code !== "clear" ? notice : null;
     renderNotice(true);
+  });
+  // The link was opened on another device: the visit goes on there, never on both.
+  socket.on("replaced", () => {
+    socket.disconnect();
+    leaveCall();
+    stopCheck();
+    showLinkError("replaced");
   });
 }
 
