@@ -161,7 +161,7 @@ async def test_the_link_opened_on_another_device_moves_the_visit_there(
     site: Site, guest_browser: Browser
 ) -> None:
     laptop = await site.page(guest_browser, viewport=DESKTOP)
-    token = site.invite()
+    token = await site.invite()
     await open_invitation(site, laptop, token)
     await laptop.get_by_role("button", name="Continue without testing").click()
     await join_waiting_room(laptop, "Kari Nordmann")

@@ -917,8 +917,8 @@ class Canary:
 
 
 async def build_canary(harness: Harness, server: Running) -> Canary:
-    doctor_id = harness.clinician("canary")
-    room = harness.room(doctor_id, name=CANARY_ROOM_NAME)
+    doctor_id = await harness.clinician("canary")
+    room = await harness.room(doctor_id, name=CANARY_ROOM_NAME)
     doctor = await harness.clinician_client(server, "canary")
     assert (await doctor.call("call_join", {"room_id": room}))["ok"]
     waiting, waiting_id = await harness.waiting_guest(server, room, CANARY_NAMES[0])
@@ -1014,8 +1014,9 @@ class SocketWorld:
     async def build(self) -> None:
         h, server = self.harness, self.server
         self.canary = await build_canary(h, server)
-        self.fuzzer_id, self.colleague_id = h.clinician("fuzzer"), h.clinician("colleague")
-        self.room = h.room(self.fuzzer_id, self.colleague_id, name="Fuzz room")
+        self.fuzzer_id = await h.clinician("fuzzer")
+        self.colleague_id = await h.clinician("colleague")
+        self.room = await h.room(self.fuzzer_id, self.colleague_id, name="Fuzz room")
         # The owner puts the fuzz room back in shape between cases; never fuzzed itself.
         self.owner = await h.clinician_client(server, "fuzzer")
         self.clinicians = {
@@ -1028,7 +1029,7 @@ class SocketWorld:
         assert (await ended.client.call("leave"))["ok"]
         self.ended_id = ended.visit_id
         start = time.time() + 600
-        scheduled = invite(
+        scheduled = await invite(
             h.directory, h.settings(), h.secret, self.room, Role.PATIENT, start, start + 1800
         )
         self.scheduled_id = scheduled.visit.visit_id
@@ -1184,7 +1185,7 @@ class SocketWorld:
         kind = (Role.PATIENT, Role.COMPANION, Role.INTERPRETER)[self.guests_made % 3]
         name = f"Fuzz Guest {self.guests_made}"
         if role == "checking":
-            client = await h.guest(server, h.invite(self.room, kind))
+            client = await h.guest(server, await h.invite(self.room, kind))
             visit_id = str((await client.wait_for("visit"))["visit_id"])
         else:
             client, visit_id = await h.waiting_guest(server, self.room, name, kind)
@@ -1586,33 +1587,35 @@ class HttpWorld:
         h = self.harness
         self.http = http
         self.canary = await build_canary(h, self.server)
-        self.doctor_id = h.clinician("apidoc")
-        h.clinician("colleague")
-        self.closed_room = h.room(self.doctor_id, name="Closed")
-        h.directory.rooms.close(self.closed_room)
+        self.doctor_id = await h.clinician("apidoc")
+        await h.clinician("colleague")
+        self.closed_room = await h.room(self.doctor_id, name="Closed")
+        await h.directory.rooms.close(self.closed_room)
         await self._new_room()
-        revoked = self._schedule(self.api_room)
-        h.directory.schedule.revoke(revoked.visit.visit_id)
+        revoked = await self._schedule(self.api_room)
+        await h.directory.schedule.revoke(revoked.visit.visit_id)
         self.revoked_visit = revoked.visit.visit_id
-        self.expired_token = h.invite(self.api_room, start_in=-10 * 3600)
+        self.expired_token = await h.invite(self.api_room, start_in=-10 * 3600)
         keys = h.directory.api_keys
         self.keys = {
-            "key": keys.create("fuzz", frozenset(SCOPES))[1],
-            "narrow_key": keys.create("narrow", frozenset({"rooms:read"}))[1],
-            "revoked_key": keys.create("revoked", frozenset(SCOPES))[1],
+            "key": (await keys.create("fuzz", frozenset(SCOPES)))[1],
+            "narrow_key": (await keys.create("narrow", frozenset({"rooms:read"})))[1],
+            "revoked_key": (await keys.create("revoked", frozenset(SCOPES)))[1],
         }
-        revoked_key = next(k for k in keys.all() if k.name == "revoked")
-        keys.revoke(revoked_key.key_id)
+        revoked_key = next(k for k in await keys.all() if k.name == "revoked")
+        await keys.revoke(revoked_key.key_id)
         await self._staff_session()
         await self._guest_session()
 
-    def _schedule(self, room: str) -> Any:
+    async def _schedule(self, room: str) -> Any:
         h, start = self.harness, time.time() + 600
-        return invite(h.directory, h.settings(), h.secret, room, Role.PATIENT, start, start + 1800)
+        return await invite(
+            h.directory, h.settings(), h.secret, room, Role.PATIENT, start, start + 1800
+        )
 
     async def _new_room(self) -> None:
-        self.api_room = self.harness.room(self.doctor_id, name="API room")
-        issued = self._schedule(self.api_room)
+        self.api_room = await self.harness.room(self.doctor_id, name="API room")
+        issued = await self._schedule(self.api_room)
         self.api_visit, self.api_token = issued.visit.visit_id, issued.token
 
     async def _staff_session(self) -> None:
@@ -1726,14 +1729,14 @@ class HttpWorld:
         if path.endswith(("/close", "/owners")):
             await self._new_room()
         elif path.endswith("/revoke"):
-            issued = self._schedule(self.api_room)
+            issued = await self._schedule(self.api_room)
             self.api_visit, self.api_token = issued.visit.visit_id, issued.token
         elif path == "/api/guest/session" and case.route.method == "DELETE":
             if case.auth == "guest":
                 await self._guest_session()
         elif path == "/api/logout" and case.auth == "staff":
             await self._staff_session()
-        room = self.harness.directory.rooms.get(self.api_room)
+        room = await self.harness.directory.rooms.get(self.api_room)
         if room is None or room.closed:
             await self._new_room()
 
@@ -1853,7 +1856,8 @@ async def test_hostile_messages_are_answered(harness: Harness, name: str) -> Non
     """Answered `ok: false` (or the connection closed), the visit as it was, and the
     connection still answering."""
     server = await harness.server(**lifted_limits())
-    guest, visit_id = await harness.waiting_guest(server, harness.room(harness.clinician("doctor")))
+    room = await harness.room(await harness.clinician("doctor"))
+    guest, visit_id = await harness.waiting_guest(server, room)
     before = await server.app[STORE].get(visit_id)
     event, payload, raw = HOSTILE_MESSAGES[name]
     wait = QUICK
@@ -1901,7 +1905,7 @@ HOSTILE_REQUESTS: dict[str, tuple[str, str, dict[str, str], bytes | None]] = {
 async def test_every_http_error_is_json_below_500(harness: Harness, name: str) -> None:
     server = await harness.server(**lifted_limits())
     method, path, headers, body = HOSTILE_REQUESTS[name]
-    _, key = harness.directory.api_keys.create("fuzz", frozenset(SCOPES))
+    _, key = await harness.directory.api_keys.create("fuzz", frozenset(SCOPES))
     headers = {"Authorization": f"Bearer {key}", **headers}
     url = yarl.URL(server.base_url + path, encoded=True)
     async with (
@@ -1926,7 +1930,7 @@ async def test_every_http_error_is_json_below_500(harness: Harness, name: str) -
 async def test_a_time_zone_folder_or_overlong_name_is_unknown(harness: Harness, zone: str) -> None:
     """The zone database answered these with OSError, which was a 500 (lobby/wire_api.py)."""
     server = await harness.server(**lifted_limits())
-    _, key = harness.directory.api_keys.create("fuzz", frozenset(SCOPES))
+    _, key = await harness.directory.api_keys.create("fuzz", frozenset(SCOPES))
     async with (
         aiohttp.ClientSession() as http,
         http.post(
@@ -1942,7 +1946,7 @@ async def test_a_time_zone_folder_or_overlong_name_is_unknown(harness: Harness, 
 async def test_a_notice_with_minutes_of_the_wrong_type_is_refused(harness: Harness) -> None:
     """Any `minutes` used to pass with a code other than running_late (lobby/wire.py)."""
     server = await harness.server()
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     doctor = await harness.clinician_client(server, "doctor")
     guest, _ = await harness.waiting_guest(server, room)
     for minutes in ("soon", None, 2.5, True, [10], {"deep": {}}):
@@ -1960,8 +1964,8 @@ async def test_a_notice_with_minutes_of_the_wrong_type_is_refused(harness: Harne
 async def test_an_sdp_holding_a_nul_is_not_relayed(harness: Harness) -> None:
     """SDP never holds NUL; one that did was relayed to the other peer (signaling/messages.py)."""
     server = await harness.server()
-    doctor_id = harness.clinician("doctor")
-    room = harness.room(doctor_id)
+    doctor_id = await harness.clinician("doctor")
+    room = await harness.room(doctor_id)
     doctor = await harness.clinician_client(server, "doctor")
     assert (await doctor.call("call_join", {"room_id": room}))["ok"]
     guest, _ = await harness.admitted_guest(server, room, doctor, join_call=True)

@@ -177,10 +177,11 @@ def roster_states(roster: dict[str, Any]) -> dict[str, str]:
     return {member["peer_id"]: member["state"] for member in roster["members"]}
 
 
-def prepare(harness: Harness, cast: Cast) -> tuple[Room, str]:
-    accounts = harness.directory.accounts
-    account = accounts.add(cast.clinician, PASSWORD_HASH, cast.clinician_name).account_id
-    return Room(cast, harness.room(account, name=cast.room_name)), account
+async def prepare(harness: Harness, cast: Cast) -> tuple[Room, str]:
+    directory = await harness.ready()
+    added = await directory.accounts.add(cast.clinician, PASSWORD_HASH, cast.clinician_name)
+    room = await harness.room(added.account_id, name=cast.room_name)
+    return Room(cast, room), added.account_id
 
 
 async def consultation(
@@ -197,7 +198,7 @@ async def consultation(
     assert (await doctor.wait_for("rooms")) == [{"room_id": room.room_id, "name": cast.room_name}]
     # Open the link and join the waiting room.
     for n, (name, role, present) in enumerate(cast.guests, start=1):
-        client = await harness.guest(server(n), harness.invite(room.room_id, role))
+        client = await harness.guest(server(n), await harness.invite(room.room_id, role))
         visit_id = (await client.wait_for("visit"))["visit_id"]
         room.guests.append(Person(client, visit_id, name))
         details = {"display_name": name, "consent": True, "present": [present]}
@@ -341,7 +342,7 @@ async def test_two_consultations_at_once_never_meet(harness: Harness) -> None:
     servers = [await harness.server()]
     if harness.redis_url:
         servers.append(await harness.server())
-    prepared = [prepare(harness, cast) for cast in CASTS]
+    prepared = [await prepare(harness, cast) for cast in CASTS]
     rooms = [room for room, _ in prepared]
     async with asyncio.timeout(60):
         await asyncio.gather(
@@ -366,7 +367,7 @@ async def test_a_guest_sent_back_gets_no_older_roster(harness: Harness) -> None:
     since (lobby/realtime/broadcast.py checks the room's sequence before a flush)."""
     slow = {"lobby_batch_delay": 0.5}  # the send back lands while an update waits to go out
     first, second = await harness.server(**slow), await harness.server(**slow)
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     doctor = await harness.clinician_client(first, "doctor")
     assert (await doctor.call("call_join", {"room_id": room}))["ok"]
     staying, _ = await harness.admitted_guest(second, room, doctor, "Stein", join_call=True)

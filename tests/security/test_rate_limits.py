@@ -174,9 +174,10 @@ async def test_ten_thousand_forged_links_leave_a_guest_unhurt_and_redis_clean(
     assert not [k for k in new_keys if "forged" in k]
     assert len([k for k in new_keys if k.startswith("venterom:session:")]) == 40
     assert len([k for k in new_keys if k.startswith("venterom:visit:")]) == 40
+    assert len([k for k in new_keys if k.startswith("venterom:device:")]) == 40
     counters = [k for k in new_keys if k.startswith("venterom-rl")]
     assert len(counters) <= 2 * (1 + 40 + 40), "one counter per address and invitation"
-    expected = ("session:", "visit:", "room:", "instance", "marker:", "heartbeats")
+    expected = ("session:", "visit:", "device:", "room:", "instance", "marker:", "heartbeats")
     others = set(new_keys) - set(counters)
     assert {k for k in others if not k.removeprefix("venterom:").startswith(expected)} == set()
     assert all([await redis_client.ttl(k) > 0 for k in new_keys])

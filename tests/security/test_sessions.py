@@ -101,10 +101,10 @@ async def test_a_second_device_replaces_the_first_never_both(harness: Harness) -
     servers = [await harness.server(sweep_interval=1.0)]
     if harness.redis_url:
         servers.append(await harness.server(sweep_interval=1.0))
-    room = harness.room(harness.clinician("doctor"))
+    room = await harness.room(await harness.clinician("doctor"))
     doctor = await harness.clinician_client(servers[0], "doctor")
     ahead, _ = await harness.waiting_guest(servers[0], room, "Først Fremst")
-    token = harness.invite(room)
+    token = await harness.invite(room)
     laptop = await harness.guest(servers[0], token)
     joined = await laptop.call("join", {**JOIN_DETAILS, "display_name": "Kari Nordmann"})
     assert joined["ok"], joined
@@ -126,8 +126,8 @@ async def test_a_second_device_replaces_the_first_never_both(harness: Harness) -
 async def test_opening_the_link_again_on_the_same_device_is_quiet(harness: Harness) -> None:
     """A reload exchanges the link again: the page that asked is the one that stays."""
     server = await harness.server(sweep_interval=0.5)
-    room = harness.room(harness.clinician("doctor"))
-    token = harness.invite(room)
+    room = await harness.room(await harness.clinician("doctor"))
+    token = await harness.invite(room)
     http, first = await harness.open_link(server, token)
     assert first["_status"] == 200
     async with http.post(f"{server.base_url}/api/guest/session", json={"token": token}) as again:
