@@ -59,26 +59,29 @@ class RoomFeed:
             asyncio.get_running_loop().call_later(seconds, self.touch, room_id, True)
 
     async def close(self) -> None:
-        """Stop: nothing is flushed after this returns (a flush still sending is cancelled,
-        or it would reach the store and socket.io after they closed)."""
+        """Stop taking changes and send what is waiting, at once: the changes an instance
+        makes as it stops (its guests flagged reconnecting as they are let go) must reach
+        the clinicians on the other instances. Call it before socket.io and the store close."""
         self._closed = True
-        tasks = list(self._running)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        self._pending.clear()
+        waiting = list(self._pending)
+        for room_id in waiting:
+            self._pending.pop(room_id).cancel()  # asleep until `delay`: sent below instead
+        await asyncio.gather(*self._running, return_exceptions=True)
+        for room_id in waiting:
+            await self._send(room_id)
         self._snapshots.clear()
 
     async def _flush_later(self, room_id: str) -> None:
+        await asyncio.sleep(self._delay)
+        # Changes landing while we send are picked up by the next touch, not lost.
+        del self._pending[room_id]
+        await self._send(room_id)
+
+    async def _send(self, room_id: str) -> None:
+        snapshot = self._snapshots.pop(room_id, None)
+        call = room_id in self._call_changed
+        self._call_changed.discard(room_id)
         try:
-            await asyncio.sleep(self._delay)
-            # Changes landing while we send are picked up by the next touch, not lost.
-            del self._pending[room_id]
-            snapshot = self._snapshots.pop(room_id, None)
-            call = room_id in self._call_changed
-            self._call_changed.discard(room_id)
             await self._flush(room_id, call, snapshot)
-        except asyncio.CancelledError:
-            raise
         except Exception:
             log.exception("room flush failed")
