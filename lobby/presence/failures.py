@@ -1,16 +1,21 @@
-"""Failures that mean the store cannot be reached, as the edges answer them: `unavailable`.
+"""Failures that mean a store cannot be reached, as the edges answer them: `unavailable`.
 
-A command that fails so changed nothing that the caller could rely on: the Redis store's
-compare-and-set either ran whole or not at all.
+The presence store (Redis) or the directory (PostgreSQL: refused, cut off, or shutting
+down). A command that fails so changed nothing that the caller could rely on: the Redis
+store's compare-and-set either ran whole or not at all, and a directory transaction that
+loses its connection is rolled back by the server.
 """
 
 from __future__ import annotations
 
+from asyncpg.exceptions import OperatorInterventionError, PostgresConnectionError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 UNREACHABLE: tuple[type[BaseException], ...] = (
     RedisConnectionError,
     RedisTimeoutError,
+    PostgresConnectionError,  # the connection failed or is gone
+    OperatorInterventionError,  # shutting down, restarting, not accepting connections yet
     ConnectionError,
 )
