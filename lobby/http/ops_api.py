@@ -84,6 +84,13 @@ async def instance_stats(app: web.Application) -> dict[str, object]:
     }
 
 
+async def _instances(app: web.Application) -> list[dict[str, object]]:
+    """Every instance's counts as published (each beat), this one's as they are now."""
+    own = await instance_stats(app)
+    others = [i for i in await app[STORE].instances() if i.get("instance_id") != own["instance_id"]]
+    return sorted([own, *others], key=lambda i: str(i.get("instance_id")))
+
+
 @routes.get("/api/ops/summary")
 async def summary(request: web.Request) -> web.Response:
     app = request.app
@@ -99,9 +106,7 @@ async def summary(request: web.Request) -> web.Response:
     rooms = [await _room_summary(service, room, now) for room in visible if not room.closed]
     waits = [w for room in rooms for w in room.pop("_waits")]
     # Instance figures are every room's: for operations staff only.
-    instances = (
-        (await app[STORE].instances() or [await instance_stats(app)]) if everything else None
-    )
+    instances = await _instances(app) if everything else None
     echo = sum(int(str(i.get("echo_sessions") or 0)) for i in instances) if instances else None
     totals = {
         "rooms_active": sum(1 for r in rooms if r["waiting"] or r["in_progress"]),
