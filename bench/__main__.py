@@ -25,7 +25,15 @@ from bench.experiments import EXPERIMENTS
 from bench.procs import Cores, pin, raise_nofile, run_harness, versions
 from bench.report import Result, render_table
 
-BENCHMARKS = ("admission", "capacity", "join_storm", "redis_cost", "two_instances", "echo")
+BENCHMARKS = (
+    "admission",
+    "capacity",
+    "join_storm",
+    "redis_cost",
+    "two_instances",
+    "directory",
+    "echo",
+)
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -129,6 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     workdir = _workdir()
     started = time.monotonic()
     results: list[Result] = []
+    ctx: Context | None = None
     try:
         ctx = Context(
             scale,
@@ -147,6 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             results.append(result)
             print(result.render() + "\n", flush=True)
     finally:
+        if ctx is not None:
+            ctx.close()
         if args.keep:
             print(f"scratch folder kept: {workdir}")
         else:

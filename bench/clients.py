@@ -268,7 +268,7 @@ async def sequential(
                 result.failures[error_name(exc)] += 1
                 continue
             finally:
-                result.collecting_s += _collect_if_due()
+                result.collecting_s += collect_if_due()
             if index >= warmup:
                 result.samples.append(sample)
     result.seconds = now() - started
@@ -298,7 +298,7 @@ def _collected_between_steps() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _collect_if_due() -> float:
+def collect_if_due() -> float:
     """Collect as CPython would have by now (the oldest generation past its threshold);
     return the seconds it took."""
     counts, thresholds = gc.get_count(), gc.get_threshold()

@@ -13,6 +13,8 @@ class Scale:
     """Each clinician owns this many rooms (logins are argon2: fewer clinicians start faster)."""
     admission_guests: int
     admission_warmup: int
+    admission_workers: int
+    """Worker processes holding the admission benchmark's clients (and its relay baseline's)."""
     capacity_levels: tuple[int, ...]
     capacity_probe: int
     """Guests admitted one by one (and measured) while the rest are held idle."""
@@ -27,6 +29,8 @@ class Scale:
     throughput_guests: int
     """Guests of each server in the Redis/memory throughput comparison."""
     instance_guests: int
+    directory_guests: int
+    """Guests whose directory statements are counted, one operation at a time (PostgreSQL)."""
     echo_sessions: int
     echo_concurrency: int
     echo_media_seconds: float
@@ -46,6 +50,7 @@ FULL = Scale(
     rooms_per_clinician=20,
     admission_guests=2_000,
     admission_warmup=50,
+    admission_workers=4,
     capacity_levels=(1_000, 5_000, 10_000),
     capacity_probe=200,
     idle_seconds=10.0,
@@ -55,6 +60,7 @@ FULL = Scale(
     cost_guests=500,
     throughput_guests=1_000,
     instance_guests=400,
+    directory_guests=200,
     echo_sessions=12,
     echo_concurrency=4,
     echo_media_seconds=5.0,
@@ -70,6 +76,7 @@ QUICK = Scale(
     rooms_per_clinician=10,
     admission_guests=100,
     admission_warmup=10,
+    admission_workers=2,
     capacity_levels=(500,),
     capacity_probe=40,
     idle_seconds=2.0,
@@ -79,6 +86,7 @@ QUICK = Scale(
     cost_guests=60,
     throughput_guests=60,
     instance_guests=60,
+    directory_guests=30,
     echo_sessions=2,
     echo_concurrency=2,
     echo_media_seconds=1.5,

@@ -25,9 +25,11 @@ from bench.clients import (
     error_name,
 )
 from bench.config import Scale
+from bench.pg import Postgres
 from bench.procs import Cores, RedisProcess, ServerProcess
 from bench.report import Result
 from bench.seed import Seeded, SeededVisit, seed
+from lobby.directory.db import is_postgres
 
 SETUP_DEADLINE = 300.0
 
@@ -47,6 +49,7 @@ class Context:
     started: float = field(default_factory=time.monotonic)
 
     _seeded: Seeded | None = None
+    _postgres: Postgres | None = None
 
     @property
     def seeded(self) -> Seeded:
@@ -55,12 +58,21 @@ class Context:
             raise RuntimeError("no scenario seeded yet")
         return self._seeded
 
-    async def scenario(self, name: str, per_room: Sequence[int]) -> Seeded:
-        """Seed a fresh directory file for a scenario; servers started next use it."""
+    async def scenario(self, name: str, per_room: Sequence[int], postgres: bool = False) -> Seeded:
+        """Seed a fresh directory for a scenario (a SQLite file, or with `postgres` a new
+        database on the run's PostgreSQL cluster); servers started next use it."""
         started = time.monotonic()
-        database = self.workdir / f"{name}.db"
+        if postgres:
+            database = await self.postgres().database()
+        else:
+            database = str(self.workdir / f"{name}.db")
         self._seeded = await seed(
-            database, self.secret, self.scale.rooms, per_room, self.scale.rooms_per_clinician
+            database,
+            self.workdir,
+            self.secret,
+            self.scale.rooms,
+            per_room,
+            self.scale.rooms_per_clinician,
         )
         self.say(
             f"{name}: seeded {sum(map(len, self._seeded.by_room.values()))} invitations "
@@ -90,9 +102,16 @@ class Context:
         instance_id: str = "",
     ) -> ServerProcess:
         """Start a Venterom server on the seeded directory (memory store unless redis_url)."""
+        database = self.seeded.database
+        data_dir = self.workdir
+        if is_postgres(database):
+            # As on several hosts: each instance has a data folder of its own.
+            data_dir = self.workdir / f"data-{name}"
+            data_dir.mkdir(exist_ok=True)
         env = {
-            "VENTEROM_DATA_DIR": str(self.workdir),
-            "VENTEROM_DATABASE": self.seeded.database,
+            "VENTEROM_DATA_DIR": str(data_dir),
+            "VENTEROM_DATABASE": "" if is_postgres(database) else database,
+            "VENTEROM_DATABASE_URL": database if is_postgres(database) else "",
             "VENTEROM_SECRET": self.secret,
             "VENTEROM_REDIS_URL": redis_url,
             "VENTEROM_REDIS_CHANNEL": channel or f"venterom-bench-{uuid.uuid4().hex[:8]}",
@@ -115,6 +134,19 @@ class Context:
         )
         stack.callback(server.stop)
         return server
+
+    def postgres(self) -> Postgres:
+        """The run's PostgreSQL cluster, started on first use (stopped by `close`)."""
+        if self._postgres is None:
+            self.say("starting PostgreSQL")
+            self._postgres = Postgres.start(self.cores)
+        return self._postgres
+
+    def close(self) -> None:
+        """Stop what the run shares (the PostgreSQL cluster)."""
+        if self._postgres is not None:
+            self._postgres.stop()
+            self._postgres = None
 
     def redis(self, stack: contextlib.ExitStack) -> RedisProcess:
         """Start a private redis-server (pinned with the load)."""

@@ -58,6 +58,19 @@ class Fleet:
                 line = await process.stdout.readline()
                 self.reports.append(json.loads(line) if line else {"ready": 0, "failures": {}})
 
+    async def ask(self, index: int, command: str) -> dict[str, Any]:
+        """Send worker `index` a command line and return its one-line JSON answer."""
+        process = self.processes[index]
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write(command.encode() + b"\n")
+        await process.stdin.drain()
+        async with asyncio.timeout(READY_TIMEOUT):
+            line = await process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"worker {index} exited (asked {command!r})")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
     async def waiting(self) -> int:
         """How many of the workers' guests are connected and waiting right now."""
         total = 0

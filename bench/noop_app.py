@@ -14,12 +14,18 @@ MAX_MESSAGE_BYTES = 128 * 1024
 
 
 class NoopNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
-    """Accepts every connection; `ping` answers at once and touches nothing."""
+    """Accepts every connection; `ping` answers at once and touches nothing; `relay` sends
+    what it is given on to the connection `to` names, as `relayed` (an admission's
+    do-nothing baseline: one client emits, the server emits to another), then answers."""
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
         return None
 
     async def on_ping(self, sid: str, data: object = None) -> dict[str, bool]:
+        return {"ok": True}
+
+    async def on_relay(self, sid: str, data: dict[str, Any]) -> dict[str, bool]:
+        await self.emit("relayed", data, to=data["to"])
         return {"ok": True}
 
 

@@ -218,6 +218,11 @@ class ServerProcess:
         async with http.get(f"{self.url}/_bench/redis_trips") as response:
             return Counter(await response.json())
 
+    async def directory_statements(self, http: aiohttp.ClientSession) -> Counter[str]:
+        """Directory statements the server ran so far, by label (bench.dircount)."""
+        async with http.get(f"{self.url}/_bench/directory") as response:
+            return Counter(await response.json())
+
     def stop(self) -> None:
         """Stop the server: SIGINT, then SIGKILL after SERVER_GRACE seconds.
 

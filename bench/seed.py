@@ -35,6 +35,7 @@ class SeededVisit:
 @dataclass(frozen=True, slots=True)
 class Seeded:
     database: str
+    """The directory: a SQLite file's path or a `postgresql://` URL."""
     clinicians: dict[str, list[str]]
     """username -> the rooms they own (in order; the bystander owns one)."""
     rooms: list[str]
@@ -72,12 +73,18 @@ def _password_hash() -> str:
 
 
 async def seed(
-    database: Path, secret: str, rooms: int, per_room: Sequence[int], rooms_each: int
+    database: str,
+    data_dir: Path,
+    secret: str,
+    rooms: int,
+    per_room: Sequence[int],
+    rooms_each: int,
 ) -> Seeded:
     """Create clinicians (`rooms_each` rooms each), `rooms` rooms and a bystander's room,
-    and `per_room[i]` invitations for room i (cycling through `per_room`), all now."""
-    settings = Settings(secret=secret, data_dir=database.parent, database=str(database))
-    async with Directory(str(database)) as directory:
+    and `per_room[i]` invitations for room i (cycling through `per_room`), all now, in the
+    directory at `database` (a SQLite file's path or a `postgresql://` URL)."""
+    settings = Settings(secret=secret, data_dir=data_dir, database=database)
+    async with Directory(database) as directory:
         clinicians: dict[str, list[str]] = {}
         room_ids: list[str] = []
         owner = ""
@@ -101,7 +108,7 @@ async def seed(
                     directory, settings, secret, room_id, Role.PATIENT, start, start + 3600
                 )
                 by_room[room_id].append(SeededVisit(issued.visit.visit_id, room_id, issued.token))
-    return Seeded(str(database), clinicians, room_ids, by_room)
+    return Seeded(database, clinicians, room_ids, by_room)
 
 
 def spread(count: int, rooms: int) -> list[int]:

@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCHMARKS = ("admission", "capacity", "join_storm", "redis_cost", "two_instances", "echo")
+BENCHMARKS = (
+    "admission",
+    "capacity",
+    "join_storm",
+    "redis_cost",
+    "two_instances",
+    "directory",
+    "echo",
+)
 KEYS = {
     "name",
     "quick",
@@ -58,3 +66,12 @@ def test_quick_benchmarks_write_results_without_failures(tmp_path: Path) -> None
         # Every timed admission was found in the server's stamps (bench.stamps).
         assert legs["in_server"]["count"] == figures["admission"]["count"], legs
         assert legs["in_server"]["p50_ms"] < figures["admission"]["p50_ms"], legs
+    # The admissions and their relay baseline were played by the workers, not the harness.
+    assert all(f["workers"] >= 2 for f in timed)
+    assert admission["baseline"]["relay"]["count"] == timed[0]["admission"]["count"]
+    storm = json.loads((tmp_path / "join_storm.json").read_text())
+    assert storm["figures"]["postgres"]["instances"] == 2
+    assert storm["figures"]["postgres"]["waiting"] == storm["params"]["guests"]
+    directory = json.loads((tmp_path / "directory.json").read_text())
+    # Counted in the server: every admission checks the room's owners at least once.
+    assert directory["figures"]["phases"]["admission"]["reads_per_op"] >= 1

@@ -27,3 +27,12 @@ def test_admissions_the_server_did_not_stamp_or_stamped_out_of_order_are_left_ou
     legs = split(timed, stamps)
     assert legs["in_server"]["count"] == 1
     assert legs["in_server"]["p50_ms"] == 200.0
+
+
+def test_a_frame_read_before_the_server_noted_sending_it_counts_as_sent_on_arrival() -> None:
+    timed = [("v1", 1.000, 1.004)]
+    stamps = {"started": {"v1": 1.001}, "sent": {"v1": 1.005}}
+    legs = split(timed, stamps)
+    assert legs["in_server"]["count"] == 1
+    assert legs["in_server"]["max_ms"] == 3.0
+    assert legs["to_guest"]["max_ms"] == 0.0
