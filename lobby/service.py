@@ -326,8 +326,8 @@ class LobbyService:
         return await self.directory.rooms.of(clinician_id)
 
     async def require_room(self, clinician_id: str, room_id: str) -> Room:
-        room = await self.directory.rooms.get(room_id)
-        if room is None or not await self.directory.rooms.owns(clinician_id, room_id):
+        room = await self.directory.rooms.owned(clinician_id, room_id)
+        if room is None:
             raise NotFound("room not found")
         return room
 

@@ -99,6 +99,15 @@ class Rooms:
     async def all(self) -> list[Room]:
         return [_room(r) for r in await self._db.all("SELECT * FROM rooms ORDER BY name, id")]
 
+    async def owned(self, account_id: str, room_id: str) -> Room | None:
+        """The room, if the account owns it: one query for what a clinician's event checks."""
+        row = await self._db.one(
+            "SELECT rooms.* FROM rooms JOIN room_owners ON rooms.id = room_owners.room_id"
+            " WHERE room_owners.clinician_id = ? AND rooms.id = ?",
+            (account_id, room_id),
+        )
+        return _room(row) if row else None
+
     async def owns(self, account_id: str, room_id: str) -> bool:
         row = await self._db.one(
             "SELECT 1 FROM room_owners WHERE clinician_id = ? AND room_id = ?",

@@ -24,10 +24,13 @@ async def test_a_room_and_its_owners(directory: Directory) -> None:
     assert await directory.rooms.get(room.room_id) == room
     assert await directory.rooms.owners(room.room_id) == [doctor, nurse]
     assert await directory.rooms.owns(doctor.account_id, room.room_id)
+    assert await directory.rooms.owned(doctor.account_id, room.room_id) == room
     assert await directory.rooms.of(nurse.account_id) == [room]
 
     await directory.rooms.set_owners(room.room_id, [nurse.account_id])
     assert not await directory.rooms.owns(doctor.account_id, room.room_id)
+    assert await directory.rooms.owned(doctor.account_id, room.room_id) is None
+    assert await directory.rooms.owned(nurse.account_id, "r_no_such_room") is None
     assert await directory.rooms.owners(room.room_id) == [nurse]
 
 
