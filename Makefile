@@ -44,8 +44,14 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The realtime tests again with every override of socketio/engineio/redis-py internals off
+# (docs/upstream.md): the product must work on upstream's own path.
+UPSTREAM_TESTS := tests/lobby tests/signaling tests/presence/test_store_contract.py \
+	tests/security/test_transport.py tests/security/test_faults.py
+
 test: $(STAMP) $(WEB_STAMP) system-deps lint
 	$(BIN)/pytest
+	VENTEROM_UPSTREAM=all $(BIN)/pytest -q $(UPSTREAM_TESTS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(if $(QUICK),--quick,)

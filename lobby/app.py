@@ -43,7 +43,7 @@ from lobby.packets import TextPacket
 from lobby.presence.failures import UNREACHABLE
 from lobby.presence.memory import MemoryPresenceStore
 from lobby.presence.store import PresenceStore, RoomSnapshot
-from lobby.pubsub import OwnedRedisManager
+from lobby.pubsub import IndexedRedisManager, OwnedPubSub, OwnedRedisManager, close_manager
 from lobby.ratelimit import RateLimits
 from lobby.realtime import (
     ClinicianNamespace,
@@ -53,6 +53,7 @@ from lobby.realtime import (
     SocketPublisher,
 )
 from lobby.realtime.engine import LeanAsyncServer
+from lobby.realtime.polling import oversized_polls
 from lobby.realtime.staff import close_replaced_guests, close_void_sessions
 from lobby.secret import server_secret
 from lobby.service import LobbyService, Policy
@@ -68,11 +69,15 @@ MAX_MESSAGE_BYTES = 64 * 1024
 
 def create_app(settings: Settings) -> web.Application:
     logs.quiet_media_loggers()
-    app = web.Application(client_max_size=64 * 1024, middlewares=[lobby_errors, security_headers])
+    app = web.Application(
+        client_max_size=64 * 1024,
+        middlewares=[lobby_errors, security_headers, oversized_polls(MAX_MESSAGE_BYTES)],
+    )
     app[SETTINGS] = settings
     app[STORE] = store = _store(settings)
     app[DIRECTORY] = directory = Directory(settings.directory)
-    app[SIO] = sio = LeanAsyncServer(
+    server_class = LeanAsyncServer if settings.overrides("engine") else socketio.AsyncServer
+    app[SIO] = sio = server_class(
         async_mode="aiohttp",
         client_manager=_manager(settings),
         serializer=TextPacket,
@@ -134,13 +139,19 @@ def _store(settings: Settings) -> PresenceStore:
         return MemoryPresenceStore()
     from lobby.presence.redis import RedisPresenceStore
 
-    return RedisPresenceStore.from_url(settings.redis_url)
+    return RedisPresenceStore.from_url(settings.redis_url, pipelined=settings.overrides("resp"))
 
 
 def _manager(settings: Settings) -> socketio.AsyncManager:
+    """The socket.io client manager, with the overrides in force (docs/upstream.md)."""
+    indexed = settings.overrides("managers")
     if not settings.redis_url:
-        return IndexedManager()
-    return OwnedRedisManager(settings.redis_url, channel=settings.redis_channel)
+        return IndexedManager() if indexed else socketio.AsyncManager()
+    if settings.overrides("pubsub"):
+        owned = OwnedRedisManager if indexed else OwnedPubSub
+        return owned(settings.redis_url, channel=settings.redis_channel)
+    upstream = IndexedRedisManager if indexed else socketio.AsyncRedisManager
+    return upstream(settings.redis_url, channel=settings.redis_channel)
 
 
 async def _directory(app: web.Application) -> AsyncIterator[None]:
@@ -156,9 +167,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     await _bounded("echo", app[ECHO].close_all())
     await _bounded("feed", app[FEED].close())
     await _bounded("socket.io", app[SIO].shutdown())
-    manager = app[SIO].manager
-    if isinstance(manager, OwnedRedisManager):
-        await _bounded("pub/sub", manager.close())
+    await _bounded("pub/sub", close_manager(app[SIO].manager))
     await _bounded("store", app[STORE].close())
     await _bounded("rate limits", app[SERVICE].limits.close())
     app[SERVICE].audit.close()

@@ -13,6 +13,8 @@ exactly what upstream does (python-socketio 5.x).
 creates one task per recipient and waits for them all, but each task only appends the
 packet to the socket's unbounded send queue, which never waits: a roster to ten sockets
 cost ten tasks, their contexts and coroutines, and ten loop iterations (bench/README.md).
+What this relies on, and `VENTEROM_UPSTREAM=managers` for upstream's managers:
+docs/upstream.md.
 """
 
 from __future__ import annotations

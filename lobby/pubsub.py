@@ -18,6 +18,8 @@ Three changes cut Redis work per message:
   it. Here an emit that ends with this instance's own `host_id` is dropped undecoded.
 - An emit to one of this instance's own sockets (its sid) is not published at all: upstream
   publishes every emit, though no other instance can deliver to that socket.
+
+What this relies on, and `VENTEROM_UPSTREAM=pubsub` for upstream's manager: docs/upstream.md.
 """
 
 from __future__ import annotations
@@ -46,11 +48,10 @@ RETRY_FIRST, RETRY_LAST = 1.0, 60.0
 """Seconds between attempts to subscribe again: doubling from the first to the last."""
 
 
-class OwnedRedisManager(
-    SidRoomsIndex,
-    socketio.AsyncRedisManager,  # type: ignore[misc]
-    DirectDelivery,
-):
+class OwnedPubSub(socketio.AsyncRedisManager):  # type: ignore[misc]
+    """The Redis manager's I/O on connections of its own (overrides `_publish` and `_listen`,
+    calls `_handle_emit`: docs/upstream.md, `pubsub`)."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._publisher: RespConnection | None = None
@@ -70,7 +71,9 @@ class OwnedRedisManager(
         **kwargs: Any,
     ) -> None:
         target = to or room
-        local = isinstance(target, str) and (namespace or "/", target) in self.sid_rooms
+        local = (
+            isinstance(target, str) and self.eio_sid_from_sid(target, namespace or "/") is not None
+        )
         if local and callback is None:
             # One of this instance's own sockets: no other instance could deliver it.
             kwargs["ignore_queue"] = True
@@ -164,6 +167,38 @@ class OwnedRedisManager(
                 await listener
 
 
+class OwnedRedisManager(SidRoomsIndex, OwnedPubSub, DirectDelivery):
+    """The Redis manager with every override (lobby/managers.py and the above)."""
+
+
+class IndexedRedisManager(
+    SidRoomsIndex,
+    socketio.AsyncRedisManager,  # type: ignore[misc]
+    DirectDelivery,
+):
+    """Upstream's Redis manager I/O with lobby/managers.py's bookkeeping (`pubsub` off)."""
+
+
+async def close_manager(manager: object) -> None:
+    """Close a Redis manager, ours or upstream's. Upstream's has no `close()`: its listener
+    task is cancelled and the last Redis client it made is closed (those it replaced on a
+    reconnection stay open: docs/upstream.md, `pubsub`)."""
+    if isinstance(manager, OwnedPubSub):
+        await manager.close()
+        return
+    if not isinstance(manager, socketio.AsyncRedisManager):
+        return
+    listener = getattr(manager, "thread", None)
+    if isinstance(listener, asyncio.Task):
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await listener
+    for client in (manager.pubsub, manager.redis):
+        if client is not None:
+            with contextlib.suppress(Exception):
+                await client.aclose()
+
+
 def emit_message(
     host_id: str, event: str, data: Any, namespace: str, room: Any, skip_sid: Any = None
 ) -> dict[str, Any]:
@@ -187,7 +222,7 @@ def emit_message(
 def batch(manager: object) -> Iterator[None]:
     """Publish the current task's emits in one write when the block ends, whatever the
     task awaits meanwhile (a no-op for a manager without Redis)."""
-    if not isinstance(manager, OwnedRedisManager) or _held.get() is not None:
+    if not isinstance(manager, OwnedPubSub) or _held.get() is not None:
         yield
         return
     held: list[str] = []

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import hiredis
-from redis.asyncio import ConnectionPool
+from redis.asyncio import ConnectionPool, Redis
 from redis.asyncio.connection import SSLConnection, UnixDomainSocketConnection
 from redis.commands.core import AsyncScript
 from redis.exceptions import (
@@ -388,3 +388,33 @@ def _is_message(reply: Any) -> bool:
 def _retrieved(future: asyncio.Future[Any]) -> None:
     if not future.cancelled():
         future.exception()
+
+
+class RedisPyLine:
+    """`RespConnection`'s `execute`, `run_script` and `close` over redis-py's own command
+    path, for `VENTEROM_UPSTREAM=resp` (docs/upstream.md). Replies take the shape the
+    pipelined connection gives them: a map (RESP3) comes back as a flat list."""
+
+    def __init__(self, client: Redis) -> None:
+        self._client = client
+
+    async def execute(self, *command: Any) -> Any:
+        return _flat(await self._client.execute_command(*command))  # type: ignore[no-untyped-call]
+
+    async def run_script(
+        self, script: AsyncScript, keys: Sequence[Any], args: Sequence[Any]
+    ) -> Any:
+        return _flat(await script(keys=list(keys), args=list(args)))
+
+    async def close(self) -> None:
+        """Nothing of its own to close: the client is its store's."""
+
+
+Line = RespConnection | RedisPyLine
+"""How the presence store sends its hot commands."""
+
+
+def _flat(reply: Any) -> Any:
+    if isinstance(reply, dict):
+        return [item for pair in reply.items() for item in pair]
+    return reply

@@ -14,6 +14,8 @@ from lobby.eventloop import LOOPS
 
 ENV_PREFIX = "VENTEROM_"
 SMTP_SECURITY = ("starttls", "tls", "none")
+OVERRIDES = ("engine", "pubsub", "resp", "managers")
+"""Venterom's overrides of socketio, engineio and redis-py internals (docs/upstream.md)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,9 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     """Addresses or networks (CIDR) of the reverse proxies in front (nginx): only from them
     is `X-Forwarded-For` believed, to tell a client's own address."""
+    upstream: tuple[str, ...] = ()
+    """Overrides to turn off, taking upstream's own path instead (docs/upstream.md): any of
+    `OVERRIDES`, or `all`. For an upgrade of socketio, engineio or redis not yet proven."""
 
     def __post_init__(self) -> None:
         if self.event_loop not in LOOPS:
@@ -117,8 +122,22 @@ class Settings:
             networks(self.trusted_proxies)
         except ValueError as exc:
             raise ValueError(f"{ENV_PREFIX}TRUSTED_PROXIES: {exc}") from None
+        unknown = set(self.upstream) - {*OVERRIDES, "all"}
+        if unknown:
+            raise ValueError(
+                f"{ENV_PREFIX}UPSTREAM: {', '.join(sorted(unknown))} not among "
+                + ", ".join((*OVERRIDES, "all"))
+            )
         if self.smtp_host and not self.smtp_from:
             raise ValueError(f"{ENV_PREFIX}SMTP_FROM is needed with {ENV_PREFIX}SMTP_HOST")
+
+    def overrides(self, name: str) -> bool:
+        """Whether Venterom's override `name` (one of `OVERRIDES`) is in force. `resp` off
+        turns `pubsub` off too: the Redis manager publishes over lobby/resp.py."""
+        off = set(self.upstream)
+        if "all" in off:
+            return False
+        return name not in off and not (name == "pubsub" and "resp" in off)
 
     @property
     def base_url(self) -> str:

@@ -50,7 +50,7 @@ from lobby.presence.store import (
     SessionRecord,
 )
 from lobby.presence.ttl import Ttls
-from lobby.resp import RespConnection
+from lobby.resp import Line, RedisPyLine, RespConnection
 
 DEFAULT_PREFIX = "venterom:"
 MAX_CONNECTIONS = 64
@@ -548,11 +548,15 @@ def _snapshot(
 
 class RedisPresenceStore:
     """Implements `PresenceStore` on Redis; safe to share between instances. The hot
-    commands go over a pipelined connection of the store's own (lobby/resp.py), the rest
-    through redis-py asyncio."""
+    commands go over a pipelined connection of the store's own (lobby/resp.py) unless
+    `pipelined` is off, the rest through redis-py asyncio."""
 
     def __init__(
-        self, client: aioredis.Redis, ttls: Ttls | None = None, prefix: str = DEFAULT_PREFIX
+        self,
+        client: aioredis.Redis,
+        ttls: Ttls | None = None,
+        prefix: str = DEFAULT_PREFIX,
+        pipelined: bool = True,
     ) -> None:
         self.client = client
         self.ttls = ttls or Ttls()
@@ -565,15 +569,22 @@ class RedisPresenceStore:
         self._take_device = client.register_script(TAKE_DEVICE_SCRIPT)
         self._heartbeat = client.register_script(HEARTBEAT_SCRIPT)
         self._changed = client.register_script(CHANGED_SCRIPT)
-        self._line = RespConnection.of(client.connection_pool)
+        self._line: Line = (
+            RespConnection.of(client.connection_pool) if pipelined else RedisPyLine(client)
+        )
         self._decoded = _DecodedVisits()
         self._seen = _SeenRooms()
 
     @classmethod
     def from_url(
-        cls, url: str, ttls: Ttls | None = None, prefix: str = DEFAULT_PREFIX
+        cls,
+        url: str,
+        ttls: Ttls | None = None,
+        prefix: str = DEFAULT_PREFIX,
+        pipelined: bool = True,
     ) -> RedisPresenceStore:
-        """A store with its own client; connects lazily on first use.
+        """A store with its own client; connects lazily on first use. `pipelined=False`:
+        the hot commands too go through redis-py (`VENTEROM_UPSTREAM=resp`).
 
         The pool is bounded: in a join storm, commands queue for one of `MAX_CONNECTIONS`
         connections instead of opening thousands (and running out of file descriptors)."""
@@ -585,7 +596,7 @@ class RedisPresenceStore:
             socket_connect_timeout=5,
             socket_timeout=5,
         )
-        return cls(aioredis.Redis.from_pool(pool), ttls, prefix)
+        return cls(aioredis.Redis.from_pool(pool), ttls, prefix, pipelined)
 
     @property
     def _heartbeats_key(self) -> str:

@@ -18,7 +18,8 @@ for any reason, wakes its writer, which sends what is queued and closes the webs
 which ends the reader; after a CLOSE packet it first gives the client `ping_timeout` to
 close it. A silent network death is noticed `ping_interval + ping_timeout` after the last
 pong, as before. The polling transport and the upgrade to websocket are upstream's code
-(python-engineio 4.15).
+(python-engineio 4.15). What this relies on, and `VENTEROM_UPSTREAM=engine` for upstream's
+sockets: docs/upstream.md.
 """
 
 from __future__ import annotations

@@ -49,6 +49,7 @@ async def test_one_emit_to_many_rooms_reaches_each_socket_once_in_order(
     assert _probes(guests[3][0], marks[3]) == []
 
 
+@pytest.mark.override("managers")
 async def test_a_failing_recipient_does_not_cost_the_others_their_message(
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:

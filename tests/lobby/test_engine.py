@@ -1,5 +1,6 @@
 """engine.io sockets that keep fewer objects alive per idle connection
-(lobby/realtime/engine.py), on real servers with real clients."""
+(lobby/realtime/engine.py), on real servers with real clients. Tests marked
+`override("engine")` check what it adds; the others hold with upstream's sockets too."""
 
 from __future__ import annotations
 
@@ -7,12 +8,18 @@ import asyncio
 from collections import Counter
 from typing import Any
 
+import pytest
 import socketio
 from engineio import packet
+from engineio.async_socket import AsyncSocket
 
 from lobby.keys import SIO
 from lobby.realtime.engine import LeanSocket
 from tests.fixtures.servers import Client, Harness, visit_in
+from tests.fixtures.upstream import UPSTREAM
+
+SOCKET = LeanSocket if UPSTREAM.overrides("engine") else AsyncSocket
+"""The class of the server's engine.io sockets in this run."""
 
 
 def _socket_tasks() -> list[asyncio.Task[object]]:
@@ -32,7 +39,7 @@ async def test_idle_sockets_stay_connected_through_many_ping_cycles(harness: Har
     doctor = await harness.clinician_client(server, "doctor")
     guest, visit_id = await harness.waiting_guest(server, room)
     sockets = server.app[SIO].eio.sockets
-    assert len(sockets) == 2 and all(type(s) is LeanSocket for s in sockets.values())
+    assert len(sockets) == 2 and all(type(s) is SOCKET for s in sockets.values())
 
     pongs: Counter[str] = Counter()
     for sock in sockets.values():
@@ -51,6 +58,7 @@ async def test_idle_sockets_stay_connected_through_many_ping_cycles(harness: Har
     await guest.wait_for("visit", visit_in("in_call"), after=mark)
 
 
+@pytest.mark.override("engine")
 async def test_an_idle_socket_keeps_one_task_alive_not_three(harness: Harness) -> None:
     server = await harness.server()
     room = await harness.room(await harness.clinician("doctor"))
@@ -91,7 +99,7 @@ async def test_a_polling_client_upgrades_to_websocket_and_is_served(harness: Har
         await asyncio.sleep(0.02)
     assert sio.transport() == "websocket"
     upgraded = [s for s in server.app[SIO].eio.sockets.values() if s.upgraded]
-    assert len(upgraded) == 2 and all(type(s) is LeanSocket for s in upgraded)
+    assert len(upgraded) == 2 and all(type(s) is SOCKET for s in upgraded)
     ack = await guest.call("join", {"display_name": "Kari", "consent": True, "present": []})
     assert ack["ok"], ack
     visit_id = ack["visit"]["visit_id"]
@@ -99,6 +107,7 @@ async def test_a_polling_client_upgrades_to_websocket_and_is_served(harness: Har
     await guest.wait_for("visit", visit_in("in_call"))
 
 
+@pytest.mark.override("engine")
 async def test_a_silent_client_is_closed_and_leaves_nothing_running(harness: Harness) -> None:
     server = await harness.server(ping_interval=0.3, ping_timeout=0.3)
     room = await harness.room(await harness.clinician("doctor"))
@@ -130,6 +139,7 @@ async def test_a_silent_client_is_closed_and_leaves_nothing_running(harness: Har
     await guest.sio.eio.ws.close()
 
 
+@pytest.mark.override("engine")
 async def test_a_client_the_server_closes_is_left_with_nothing_running(harness: Harness) -> None:
     # As at shutdown (lobby/app.py): the server closes the socket. python-engineio's client
     # used to be left with a write loop idling for 25 s (the websocket closed too soon).
@@ -154,6 +164,7 @@ async def test_a_client_the_server_closes_is_left_with_nothing_running(harness: 
     assert len(_socket_tasks()) == before - 1  # the server's writer for it ended too
 
 
+@pytest.mark.override("engine")
 async def test_a_socket_closed_without_goodbye_closes_its_websocket_at_once(
     harness: Harness,
 ) -> None:

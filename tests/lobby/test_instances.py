@@ -59,6 +59,7 @@ async def test_an_instance_acts_on_the_current_visit_not_its_own_last_copy(
     assert again == {"ok": False, "error": "invalid_transition", "message": again.get("message")}
 
 
+@pytest.mark.override("pubsub")
 @pytest.mark.parametrize("store_kind", ["redis"])
 async def test_what_goes_to_one_socket_of_this_instance_is_not_published(
     harness: Harness, redis_client: aioredis.Redis

@@ -12,6 +12,7 @@ import itertools
 import random
 from typing import Any
 
+import pytest
 import socketio
 from socketio.base_manager import BaseManager
 
@@ -123,6 +124,7 @@ def test_both_managers_index() -> None:
         assert cls.basic_disconnect is SidRoomsIndex.basic_disconnect
 
 
+@pytest.mark.override("managers")
 async def test_churn_leaves_nothing_of_gone_sockets_and_emits_still_arrive(
     harness: Harness,
 ) -> None:

@@ -10,6 +10,7 @@ import pytest
 from lobby.presence.redis import RedisPresenceStore
 from lobby.presence.store import RoomQuery
 from tests.fixtures.redis_server import _binary, _start, _stop
+from tests.fixtures.upstream import UPSTREAM
 from tests.presence.test_redis_keys import ROOM, join
 
 pytestmark = pytest.mark.redis
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.redis
 
 async def test_a_restarted_redis_is_used_again_without_errors(tmp_path: Path) -> None:
     server = _start(_binary(), tmp_path)
-    store = RedisPresenceStore.from_url(server.url)
+    store = RedisPresenceStore.from_url(server.url, pipelined=UPSTREAM.overrides("resp"))
     try:
         before = await join(store, "v1", "Kari Nordmann")
         assert (await store.room_snapshot(RoomQuery(ROOM))).visits == [before]

@@ -14,6 +14,7 @@ from lobby.presence.memory import MemoryPresenceStore
 from lobby.presence.redis import RedisPresenceStore
 from lobby.presence.store import CallMember, Notice, PresenceStore, RoomQuery, SessionRecord
 from lobby.presence.ttl import Ttls
+from tests.fixtures.upstream import UPSTREAM
 
 FAR_FUTURE = 1e12
 
@@ -56,7 +57,9 @@ async def store(
         backend = MemoryPresenceStore(ttls, clock=clock)
     else:
         clock.real = True
-        backend = RedisPresenceStore.from_url(request.getfixturevalue("redis_url"), ttls)
+        backend = RedisPresenceStore.from_url(
+            request.getfixturevalue("redis_url"), ttls, pipelined=UPSTREAM.overrides("resp")
+        )
     try:
         yield backend
     finally:

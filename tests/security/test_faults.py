@@ -56,6 +56,7 @@ from tests.fixtures.servers import (
     visit_in,
     wait_until_up,
 )
+from tests.fixtures.upstream import UPSTREAM
 
 T = TypeVar("T")
 
@@ -65,8 +66,10 @@ RESTORED_WITHIN = 30.0
 """Seconds after Redis is back within which the lobby is whole again."""
 DISCONNECT_WITHIN = 5.0
 """Seconds after SIGTERM within which the server has closed its clients' sockets."""
-EXIT_WITHIN = 3.0
-"""Seconds after SIGTERM within which the server process has exited."""
+EXIT_WITHIN = 3.0 if UPSTREAM.overrides("engine") else 8.0
+"""Seconds after SIGTERM within which the server process has exited. Upstream's engine.io
+sockets (`VENTEROM_UPSTREAM=engine`) end by their own timeouts: 5.1-5.4 s measured
+(docs/upstream.md)."""
 
 WAITING = ("Anna Aas", "Bernt Berg")
 """The two guests waiting in the lobby, in the order they arrived."""

@@ -50,7 +50,9 @@ async def cookie_of(harness: Harness, server: Running, namespace: str) -> str:
 
 @pytest.mark.parametrize("namespace", ["/guest", "/clinician"])
 async def test_a_foreign_or_missing_origin_is_refused(harness: Harness, namespace: str) -> None:
-    server = await harness.server()
+    # Short pings: upstream's engine.io sockets (VENTEROM_UPSTREAM=engine) hold a polling
+    # client's last poll open for ping_interval + ping_timeout after its goodbye.
+    server = await harness.server(ping_interval=1.0, ping_timeout=2.0)
     cookie = await cookie_of(harness, server, namespace)
     for origin in ("https://evil.example", "null"):
         with pytest.raises(socketio.exceptions.ConnectionError):
