@@ -54,9 +54,7 @@ export async function initI18n() {
 }
 
 export async function setLanguage(lang, { persist = true } = {}) {
-  catalog = await load(lang);
-  current = lang;
-  document.documentElement.lang = lang;
+  // Saved before the catalog loads: a reload right after the click keeps the choice.
   if (persist) {
     try {
       localStorage.setItem(STORAGE_KEY, lang);
@@ -64,6 +62,9 @@ export async function setLanguage(lang, { persist = true } = {}) {
       // not saved; the choice still holds for this page
     }
   }
+  catalog = await load(lang);
+  current = lang;
+  document.documentElement.lang = lang;
   translateTree(document);
   updateSwitches();
   for (const listener of listeners) listener(lang);
