@@ -134,7 +134,7 @@ class OwnedPubSub(socketio.AsyncRedisManager):  # type: ignore[misc]
     async def _listen(self) -> AsyncIterator[str]:
         """Other instances' messages, subscribed again (after 1, 2, 4 ... 60 s) whenever the
         connection is lost, as upstream does."""
-        own = f'"host_id": "{self.host_id}"}}'
+        own = own_emit_markers(self.json, self.host_id)
         subscriber = Subscriber.from_url(self.redis_url, self.channel, **self.redis_options)
         retry_in = RETRY_FIRST
         while True:
@@ -234,7 +234,14 @@ def batch(manager: object) -> Iterator[None]:
         manager._enqueue(held)
 
 
-def _own_emit(message: str, own_suffix: str) -> bool:
+def own_emit_markers(encoder: Any, host_id: str) -> tuple[str, str]:
+    """How this instance's own emits begin and end, as its JSON encoder writes them (the
+    server's is compact: `{"method":"emit"`, the standard library's has spaces)."""
+    return encoder.dumps({"method": "emit"})[:-1], encoder.dumps({"host_id": host_id})[1:]
+
+
+def _own_emit(message: str, own: tuple[str, str]) -> bool:
     """An emit this instance published (upstream puts `host_id` last); never a callback,
     which carries the host id of the instance it is addressed to."""
-    return message.startswith('{"method": "emit"') and message.endswith(own_suffix)
+    head, tail = own
+    return message.startswith(head) and message.endswith(tail)

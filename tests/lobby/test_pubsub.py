@@ -14,7 +14,8 @@ import redis.asyncio as aioredis
 from socketio.async_pubsub_manager import AsyncPubSubManager
 
 from lobby import pubsub
-from lobby.pubsub import OwnedRedisManager, _own_emit, batch
+from lobby.packets import CompactJson
+from lobby.pubsub import OwnedRedisManager, _own_emit, batch, own_emit_markers
 from lobby.resp import Queued, RespProtocol
 
 pytestmark = pytest.mark.redis
@@ -106,16 +107,19 @@ async def test_an_emit_after_close_opens_no_connection(
     assert len(await redis_client.client_list()) == clients_before
 
 
-def test_only_this_instances_own_emits_are_dropped_undecoded() -> None:
+@pytest.mark.parametrize("encoder", [json, CompactJson], ids=["spaced", "compact"])
+def test_only_this_instances_own_emits_are_dropped_undecoded(encoder: Any) -> None:
+    """Whatever the JSON looks like: the server's encoder is compact (lobby/packets.py);
+    the own-emit check once looked for the spaced form only, and never matched."""
     manager = OwnedRedisManager("redis://127.0.0.1:1", channel=CHANNEL, write_only=True)
-    own = f'"host_id": "{manager.host_id}"}}'
+    own = own_emit_markers(encoder, manager.host_id)
 
     def message(method: str, host_id: str, **extra: object) -> str:
-        return json.dumps({"method": method, **extra, "host_id": host_id})
+        return str(encoder.dumps({"method": method, **extra, "host_id": host_id}))
 
     assert _own_emit(message("emit", manager.host_id, event="visit"), own)
     assert not _own_emit(message("emit", "another-instance", event="visit"), own)
-    callback = json.dumps({"method": "callback", "host_id": manager.host_id, "sid": "s", "id": 1})
+    callback = encoder.dumps({"method": "callback", "host_id": manager.host_id, "sid": "s"})
     assert not _own_emit(callback, own), "a callback addressed to us must be handled"
     assert not _own_emit(message("disconnect", manager.host_id, sid="s"), own)
 
@@ -166,7 +170,7 @@ async def test_an_emit_publishes_what_upstream_would_without_scanning_for_bytes(
             manager, event, data, namespace=namespace, room=room, skip_sid=skip_sid
         )
     assert ours == published
-    own = f'"host_id": "{manager.host_id}"}}'
+    own = own_emit_markers(manager.json, manager.host_id)
     assert all(_own_emit(manager.json.dumps(message), own) for message in ours)
     await manager.close()
 
