@@ -24,6 +24,15 @@ from lobby.directory import schema
 from lobby.directory.db import HELD, Held, IntegrityError, Params, Row, held_by
 from lobby.directory.schema import Dialect, Migration
 
+CONNECTION_LOST: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # shutting down, restarting
+    asyncpg.InterfaceError,  # the connection is closed
+    asyncpg.exceptions.InternalClientError,  # a connection the server cut while it idled
+    ConnectionError,
+)
+"""What a statement fails with when its connection is gone, not because of the statement."""
+
 POOL_SIZE = 10
 """Connections per instance at most: N instances need 10 times N of the server's
 `max_connections` (100 by default)."""
@@ -49,13 +58,23 @@ class PostgresDatabase:
             self._pool = None
 
     async def one(self, sql: str, params: Params = ()) -> Row | None:
-        async with self._connection() as conn:
-            row: Row | None = await conn.fetchrow(numbered(sql), *params)
-            return row
+        rows = await self._read(sql, params)
+        return rows[0] if rows else None
 
     async def all(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self._connection() as conn:
-            return list(await conn.fetch(numbered(sql), *params))
+        return await self._read(sql, params)
+
+    async def _read(self, sql: str, params: Params) -> list[Row]:
+        """A read, tried once more on a fresh connection if the pool's was cut (a restart or
+        failover of the server): reads change nothing, so the retry is safe."""
+        for attempt in (1, 2):
+            try:
+                async with self._connection() as conn:
+                    return list(await conn.fetch(numbered(sql), *params))
+            except CONNECTION_LOST:
+                if attempt == 2 or held_by(self) is not None:
+                    raise
+        raise AssertionError("unreachable")
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         async with self._connection() as conn:
@@ -121,7 +140,14 @@ class PostgresDatabase:
                 yield held.conn
             else:
                 async with self._pool_().acquire() as conn:
-                    yield conn
+                    try:
+                        yield conn
+                    except CONNECTION_LOST:
+                        # A restart or failover cuts every connection: none is handed out
+                        # again, the pool opens new ones as they are asked for.
+                        conn.terminate()
+                        await self._pool_().expire_connections()
+                        raise
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise IntegrityError(str(exc)) from exc
 

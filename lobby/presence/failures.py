@@ -8,7 +8,12 @@ loses its connection is rolled back by the server.
 
 from __future__ import annotations
 
-from asyncpg.exceptions import OperatorInterventionError, PostgresConnectionError
+from asyncpg.exceptions import (
+    InterfaceError,
+    InternalClientError,
+    OperatorInterventionError,
+    PostgresConnectionError,
+)
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -17,5 +22,7 @@ UNREACHABLE: tuple[type[BaseException], ...] = (
     RedisTimeoutError,
     PostgresConnectionError,  # the connection failed or is gone
     OperatorInterventionError,  # shutting down, restarting, not accepting connections yet
+    InterfaceError,  # its connection closed
+    InternalClientError,  # a connection the server cut while it idled
     ConnectionError,
 )
