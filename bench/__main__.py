@@ -19,21 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from bench.clients import collector_off
-from bench.config import FULL, QUICK
+from bench.config import BENCHMARKS, FULL, QUICK
 from bench.context import Context
 from bench.experiments import EXPERIMENTS
 from bench.procs import Cores, pin, raise_nofile, run_harness, versions
 from bench.report import Result, render_table
 
-BENCHMARKS = (
-    "admission",
-    "capacity",
-    "join_storm",
-    "redis_cost",
-    "two_instances",
-    "directory",
-    "echo",
-)
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+BENCHMARKS = (
+    "admission",
+    "capacity",
+    "join_storm",
+    "redis_cost",
+    "two_instances",
+    "directory",
+    "echo",
+)
+"""Every benchmark, in the order a full run takes them and the tables list them."""
+
 
 @dataclass(frozen=True, slots=True)
 class Scale:

@@ -12,23 +12,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.config import BENCHMARKS
 from bench.report import fmt, render_table
-
-ORDER = (
-    "admission",
-    "capacity",
-    "join_storm",
-    "redis_cost",
-    "two_instances",
-    "directory",
-    "echo",
-)
 
 
 def load(folder: Path) -> list[dict[str, Any]]:
     """The results in `folder`, in benchmark order."""
     found = {p.stem: json.loads(p.read_text()) for p in folder.glob("*.json")}
-    return [found[name] for name in ORDER if name in found]
+    return [found[name] for name in BENCHMARKS if name in found]
 
 
 def median(values: Sequence[Any]) -> Any:
@@ -118,7 +109,7 @@ def _by_benchmark(runs: list[list[dict[str, Any]]]) -> dict[str, list[dict[str, 
     for run in runs:
         for result in run:
             found.setdefault(result["name"], []).append(result)
-    return {name: found[name] for name in ORDER if name in found}
+    return {name: found[name] for name in BENCHMARKS if name in found}
 
 
 def _target(result: dict[str, Any], name: str) -> dict[str, Any] | None:
