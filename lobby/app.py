@@ -54,7 +54,7 @@ from lobby.realtime import (
 )
 from lobby.realtime.engine import LeanAsyncServer
 from lobby.realtime.polling import oversized_polls
-from lobby.realtime.staff import close_replaced_guests, close_void_sessions
+from lobby.realtime.staff import close_void_sessions
 from lobby.secret import server_secret
 from lobby.service import LobbyService, Policy
 from lobby.settings import Settings
@@ -258,7 +258,6 @@ async def _sweep_until(app: web.Application, stop: asyncio.Event) -> None:
             log.exception("sweep failed")
         try:
             await close_void_sessions(app[SIO], connections, service)
-            await close_replaced_guests(app[SIO], connections, service)
         except UNREACHABLE:
             pass  # said once per outage above
         except Exception:

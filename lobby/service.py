@@ -98,6 +98,11 @@ class Publisher(Protocol):
         """The room's appointments changed (a visit scheduled or revoked)."""
         ...
 
+    async def device_replaced(self, visit_id: str) -> None:
+        """The visit's link was opened on another device: the one it was on is told now
+        (its sockets are closed by the next sweep on whichever instance holds them)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class GuestEntry:
@@ -107,8 +112,6 @@ class GuestEntry:
     session: SessionRecord
     visit: Visit
     room: Room
-    replaced: bool = False
-    """The link was open on another device, whose session this one ended."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,8 +200,9 @@ class LobbyService:
         session_id = new_secret()
         visit = await self._open(fresh, (session_id, record))
         ttl = math.ceil(self.policy.guest_session_ttl)
-        replaced = await self.store.take_device(visit, session_id, ttl)
-        return GuestEntry(session_id, record, visit, room, replaced)
+        if await self.store.take_device(visit, session_id, ttl):
+            await self.publisher.device_replaced(visit.visit_id)
+        return GuestEntry(session_id, record, visit, room)
 
     async def login(
         self, username: str, password: str, client: str
@@ -245,17 +249,26 @@ class LobbyService:
         await self._seen(session_id, record)
         return record, account
 
-    async def ended_staff_sessions(self, held: dict[str, SessionRecord]) -> dict[str, str]:
-        """Of these staff sessions (of connected dashboards, as their sockets hold them),
-        those that ended, with why: `expired`, `logged_out`, `account_changed` (disabled,
+    async def ended_sessions(self, held: dict[str, SessionRecord]) -> dict[str, str]:
+        """Of these sessions (of connected sockets, as they hold them), those that ended,
+        with why, in one store read: a guest's `replaced` (the link opened on another
+        device); a staff member's `expired`, `logged_out`, `account_changed` (disabled,
         password reset). A connected dashboard is use: the others' idle clocks are reset."""
         now = self.clock()
-        ended = {sid: "expired" for sid, record in held.items() if record.expires_at <= now}
+        ended = {
+            sid: "expired"
+            for sid, record in held.items()
+            if record.kind == "clinician" and record.expires_at <= now
+        }
         # A session the store does not hold is not ended: the store may have lost its data
         # (Redis restarted empty), and the keeper writes it back.
         stored = await self.store.sessions([sid for sid in held if sid not in ended])
-        accounts = await self.directory.accounts.many(r.subject for r in stored.values())
-        for session_id, record in stored.items():
+        staff = {sid: r for sid, r in stored.items() if r.kind == "clinician"}
+        ended |= {sid: "replaced" for sid, r in stored.items() if r.kind == "guest" and r.ended}
+        if not staff:
+            return ended
+        accounts = await self.directory.accounts.many(r.subject for r in staff.values())
+        for session_id, record in staff.items():
             account = accounts.get(record.subject)
             if record.ended:
                 ended[session_id] = "logged_out"

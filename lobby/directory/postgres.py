@@ -67,14 +67,16 @@ class PostgresDatabase:
     async def _read(self, sql: str, params: Params) -> list[Row]:
         """A read, tried once more on a fresh connection if the pool's was cut (a restart or
         failover of the server): reads change nothing, so the retry is safe."""
-        for attempt in (1, 2):
-            try:
-                async with self._connection() as conn:
-                    return list(await conn.fetch(numbered(sql), *params))
-            except CONNECTION_LOST:
-                if attempt == 2 or held_by(self) is not None:
-                    raise
-        raise AssertionError("unreachable")
+        try:
+            return await self._fetch(sql, params)
+        except CONNECTION_LOST:
+            if held_by(self) is not None:
+                raise
+        return await self._fetch(sql, params)
+
+    async def _fetch(self, sql: str, params: Params) -> list[Row]:
+        async with self._connection() as conn:
+            return list(await conn.fetch(numbered(sql), *params))
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         async with self._connection() as conn:

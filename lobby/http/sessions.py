@@ -12,10 +12,9 @@ from lobby.directory.people import normalise_username
 from lobby.errors import InvalidPayload, RateLimited, Unauthenticated
 from lobby.http.client import request_client
 from lobby.http.errors import json_body
-from lobby.keys import SERVICE, SETTINGS, SIO
+from lobby.keys import SERVICE, SETTINGS
 from lobby.model import Visit, VisitState
 from lobby.realtime import CLINICIAN_COOKIE, GUEST_COOKIE, notice_view
-from lobby.realtime.common import GUEST_NS, visit_room
 from lobby.wire import guest_view
 
 routes = web.RouteTableDef()
@@ -38,11 +37,6 @@ async def open_guest_session(request: web.Request) -> web.Response:
     if not isinstance(token, str):
         raise InvalidPayload("token is missing")
     entry = await request.app[SERVICE].open_link(token, request_client(request))
-    if entry.replaced:
-        # The other device hears it now; its sockets are closed by the next sweep anyway.
-        await request.app[SIO].emit(
-            "replaced", {}, room=visit_room(entry.visit.visit_id), namespace=GUEST_NS
-        )
     response = web.json_response(await _guest_state(request, entry.visit, entry.room))
     _set_cookie(
         request, response, GUEST_COOKIE, entry.session_id, request.app[SETTINGS].guest_session_ttl

@@ -92,6 +92,9 @@ class SocketPublisher:
     def schedule_changed(self, room_id: str) -> None:
         self._feed.touch(room_id)
 
+    async def device_replaced(self, visit_id: str) -> None:
+        await self._sio.emit("replaced", {}, room=visit_room(visit_id), namespace=GUEST_NS)
+
 
 def pubsub_emit(
     manager: AsyncPubSubManager,

@@ -197,11 +197,8 @@ async def start_server(harness: Harness, **overrides: Any) -> Running:
     return await harness.server(**overrides)
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def site(tmp_path: Path) -> AsyncIterator[Site]:
-    require_tools()
-    harness = Harness(tmp_path)
-    server = await start_server(harness, grace_period=20.0)
+async def clinic_site(harness: Harness, server: Running) -> Site:
+    """One clinician ("doctor") and the clinic's room, on `server`."""
     doctor = await harness.clinician("doctor")
     room = await harness.directory.rooms.create(
         "Poliklinikk for voksne",
@@ -210,7 +207,15 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
         clinic_phone="+47 51 00 00 00",
         support_phone="+47 55 97 65 51",
     )
-    site = Site(harness, server, room.room_id)
+    return Site(harness, server, room.room_id)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def site(tmp_path: Path) -> AsyncIterator[Site]:
+    require_tools()
+    harness = Harness(tmp_path)
+    server = await start_server(harness, grace_period=20.0)
+    site = await clinic_site(harness, server)
     try:
         yield site
     finally:

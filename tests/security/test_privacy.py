@@ -36,7 +36,7 @@ from lobby.presence.redis import DEFAULT_PREFIX, session_key, visit_key
 from lobby.presence.store import RoomQuery
 from lobby.presence.ttl import Ttls
 from lobby.realtime.common import CLINICIAN_COOKIE, GUEST_COOKIE
-from tests.browser.conftest import DESKTOP, Site, require_tools
+from tests.browser.conftest import DESKTOP, Site, clinic_site, require_tools
 from tests.browser.flows import (
     continue_to_details,
     heading,
@@ -268,15 +268,7 @@ async def scene(
     require_tools()
     harness = Harness(tmp_path, redis_url)
     server = await harness.server(grace_period=20.0)
-    doctor = await harness.clinician("doctor")
-    room = await harness.directory.rooms.create(
-        "Poliklinikk for voksne",
-        [doctor],
-        clinic_name="Jæren DPS",
-        clinic_phone="+47 51 00 00 00",
-        support_phone="+47 55 97 65 51",
-    )
-    site = Site(harness, server, room.room_id)
+    site = await clinic_site(harness, server)
     client = aioredis.Redis.from_url(redis_url)
     try:
         yield Scene(site, client, redis_server.log.parent, log_lines)
