@@ -24,7 +24,7 @@ async def close_void_sessions(
     if not held:
         return 0
     ended = await service.ended_sessions(dict(held.values()))
-    closed = 0
+    closed = {"guest": 0, "clinician": 0}
     for sid, (session_id, record) in held.items():
         why = ended.get(session_id)
         if why is None:
@@ -36,7 +36,11 @@ async def close_void_sessions(
         else:
             await sio.disconnect(sid, namespace=CLINICIAN_NS)
             service.audit.record("session_closed", record.subject, outcome=why)
-        closed += 1
-    if closed:
-        log.info("closed sockets of ended sessions", extra={"sockets": closed})
-    return closed
+        closed[record.kind] += 1
+    if closed["clinician"]:
+        log.info("closed staff sockets of ended sessions", extra={"sockets": closed["clinician"]})
+    if closed["guest"]:
+        log.info(
+            "closed guest sockets of a link opened elsewhere", extra={"sockets": closed["guest"]}
+        )
+    return sum(closed.values())
