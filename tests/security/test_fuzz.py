@@ -50,6 +50,12 @@ from lobby.scheduling import invite
 from signaling.messages import MAX_SDP_BYTES
 from tests.fixtures.servers import JOIN_DETAILS, Client, Harness, Running
 
+pytestmark = pytest.mark.filterwarnings(
+    # Hypothesis describes a drawn example of huge strings at length; the cases are recorded
+    # (shortened) by the test itself.
+    "ignore:Generating overly large repr:hypothesis.errors.HypothesisWarning"
+)
+
 SOCKET_CASES = {"memory": 6_400, "redis": 1_600}
 HTTP_CASES = {"memory": 3_600, "redis": 800}
 BATCH = 10
