@@ -29,7 +29,7 @@ from bench.pg import Postgres
 from bench.procs import Cores, RedisProcess, ServerProcess
 from bench.report import Result
 from bench.seed import Seeded, SeededVisit, seed
-from lobby.directory.db import is_postgres
+from lobby.adapters.directory.db import is_postgres
 
 SETUP_DEADLINE = 300.0
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from aiohttp import web
 
-from lobby.directory.postgres import PostgresDatabase
-from lobby.directory.sqlite import SqliteDatabase
+from lobby.adapters.directory.postgres import PostgresDatabase
+from lobby.adapters.directory.sqlite import SqliteDatabase
 
 READS = ("one", "all")
 WRITES = ("execute", "executemany")

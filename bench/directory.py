@@ -27,7 +27,7 @@ from bench.context import Context, clinicians_for
 from bench.procs import ServerProcess
 from bench.report import Result, Target
 from bench.seed import spread
-from lobby import upcoming
+from lobby.services import upcoming
 
 NAME = "directory"
 PHASE_DEADLINE = 120.0

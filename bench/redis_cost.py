@@ -11,7 +11,7 @@ excluded; consecutive commands of one client close together taken as one pipelin
 are reported too.
 
 The counted phases run one operation at a time, so a figure is what one operation costs
-alone. With many in flight, concurrent calls share writes (lobby/resp.py):
+alone. With many in flight, concurrent calls share writes (lobby/adapters/resp.py):
 the throughput phase on Redis reports that figure as well.
 """
 
@@ -100,7 +100,7 @@ def is_background(name: str) -> bool:
     """The sweeper's periodic work: heartbeats, expiry, instance stats, the keeper's checks,
     bulk republish (a burst of queued publishes is not background: it is the phase's own
     messages), and the socket.io subscriber's keepalive `ping` after 10 s of silence. A
-    pipeline shared by concurrent calls (lobby/resp.py) is background only if all of its
+    pipeline shared by concurrent calls (lobby/adapters/resp.py) is background only if all of its
     calls are."""
     if name == "ping":
         return True

@@ -1,6 +1,7 @@
 """Seeding a directory file for one scenario: clinicians, rooms and signed invitations.
 
-Done by the harness with lobby.directory / lobby.scheduling before a server starts. Each
+Done by the harness with lobby.adapters.directory / lobby.services.scheduling before a server
+starts. Each
 scenario gets its own file holding exactly its visits, all scheduled now: the lobby also
 lists today's visits whose guest has not arrived yet, so spare invitations would add work.
 """
@@ -14,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from lobby.accounts import hash_password
-from lobby.directory import Directory
-from lobby.model import Role
-from lobby.scheduling import invite
+from lobby.adapters.directory import Directory
+from lobby.domain.model import Role
+from lobby.domain.passwords import hash_password
+from lobby.services.scheduling import invite
 from lobby.settings import Settings
 
 PASSWORD = "benchmark password 1"  # noqa: S105 (a throwaway directory per run)

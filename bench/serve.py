@@ -1,6 +1,7 @@
 """Server entry for the harness: `python -m bench.serve lobby|noop --port N`.
 
-`lobby` runs the real `venterom serve` (lobby.cli, configured by VENTEROM_* variables) with
+`lobby` runs the real `venterom serve` (lobby.interfaces.cli, configured by VENTEROM_* variables)
+with
 a per-socket event budget roomy enough for a clinician admitting one guest after another
 (`RoomyBudget`), and four additions: an event-loop lag monitor at GET /_bench/lag, the
 counts of its Redis round trips at GET /_bench/redis_trips (bench.trips) and of its
@@ -25,7 +26,7 @@ from bench.noop_app import create_noop_app
 from bench.procs import raise_nofile
 from lobby import gctune
 from lobby.eventloop import new_event_loop
-from lobby.realtime.budget import EventBudget
+from lobby.interfaces.realtime.budget import EventBudget
 from lobby.settings import Settings
 
 EXPERIMENT_ENV = "BENCH_EXPERIMENT"
@@ -46,8 +47,8 @@ class RoomyBudget(EventBudget):
 
 def _serve_lobby() -> int:
     import lobby.app
-    from lobby import cli
-    from lobby.realtime import common
+    from lobby.interfaces import cli
+    from lobby.interfaces.realtime import common
 
     experiments.apply(n for n in os.environ.get(EXPERIMENT_ENV, "").split(",") if n)
     setattr(common, "EventBudget", RoomyBudget)  # noqa: B010 (not exported: a patch)

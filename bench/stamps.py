@@ -25,8 +25,8 @@ from aiohttp import web
 from engineio.async_drivers.aiohttp import WebSocket
 
 from bench.stats import summary
-from lobby.model import Action
-from lobby.service import LobbyService
+from lobby.domain.model import Action
+from lobby.services.lobby import LobbyService
 
 _STARTED: dict[str, float] = {}
 """visit id -> when the server started acting on its admission."""

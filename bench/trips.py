@@ -22,8 +22,8 @@ from typing import Any
 from aiohttp import web
 from redis.asyncio.client import Pipeline, Redis
 
-from lobby.presence import redis as redis_store
-from lobby.resp import Queued, RespProtocol
+from lobby.adapters.presence import redis as redis_store
+from lobby.adapters.resp import Queued, RespProtocol
 
 SCRIPTS = {
     hashlib.sha1(text.encode()).hexdigest(): name  # noqa: S324 (Redis script ids are SHA-1)

@@ -13,17 +13,32 @@ import socketio
 from aiohttp import web
 
 from lobby import gctune, logs
-from lobby.api import PREFIX as API_PREFIX
-from lobby.api import create_api
-from lobby.appointments import Appointments
-from lobby.audit import Audit
-from lobby.calls import CallService, IcePolicy
-from lobby.directory import Directory
-from lobby.feed import RoomFeed
-from lobby.http import ops, ops_api, pages, sessions
-from lobby.http.errors import lobby_errors
-from lobby.http.headers import security_headers
-from lobby.keeper import PresenceKeeper
+from lobby.adapters.audit import Audit
+from lobby.adapters.directory import Directory
+from lobby.adapters.mail.mailer import Mailer
+from lobby.adapters.managers import IndexedManager
+from lobby.adapters.presence.failures import UNREACHABLE
+from lobby.adapters.presence.memory import MemoryPresenceStore
+from lobby.adapters.presence.store import PresenceStore, RoomSnapshot
+from lobby.adapters.pubsub import IndexedRedisManager, OwnedPubSub, OwnedRedisManager, close_manager
+from lobby.adapters.ratelimit import RateLimits
+from lobby.interfaces.api import PREFIX as API_PREFIX
+from lobby.interfaces.api import create_api
+from lobby.interfaces.http import ops, ops_api, pages, sessions
+from lobby.interfaces.http.errors import lobby_errors
+from lobby.interfaces.http.headers import security_headers
+from lobby.interfaces.realtime import (
+    ClinicianNamespace,
+    GuestNamespace,
+    LocalConnections,
+    RoomBroadcaster,
+    SocketPublisher,
+)
+from lobby.interfaces.realtime.engine import LeanAsyncServer
+from lobby.interfaces.realtime.feed import RoomFeed
+from lobby.interfaces.realtime.packets import TextPacket
+from lobby.interfaces.realtime.polling import oversized_polls
+from lobby.interfaces.realtime.staff import close_void_sessions
 from lobby.keys import (
     APPOINTMENTS,
     CALLS,
@@ -37,26 +52,11 @@ from lobby.keys import (
     SIO,
     STORE,
 )
-from lobby.mail.mailer import Mailer
-from lobby.managers import IndexedManager
-from lobby.packets import TextPacket
-from lobby.presence.failures import UNREACHABLE
-from lobby.presence.memory import MemoryPresenceStore
-from lobby.presence.store import PresenceStore, RoomSnapshot
-from lobby.pubsub import IndexedRedisManager, OwnedPubSub, OwnedRedisManager, close_manager
-from lobby.ratelimit import RateLimits
-from lobby.realtime import (
-    ClinicianNamespace,
-    GuestNamespace,
-    LocalConnections,
-    RoomBroadcaster,
-    SocketPublisher,
-)
-from lobby.realtime.engine import LeanAsyncServer
-from lobby.realtime.polling import oversized_polls
-from lobby.realtime.staff import close_void_sessions
 from lobby.secret import server_secret
-from lobby.service import LobbyService, Policy
+from lobby.services.appointments import Appointments
+from lobby.services.calls import CallService, IcePolicy
+from lobby.services.keeper import PresenceKeeper
+from lobby.services.lobby import LobbyService, Policy
 from lobby.settings import Settings
 from signaling.echo import EchoService
 
@@ -137,7 +137,7 @@ def create_app(settings: Settings) -> web.Application:
 def _store(settings: Settings) -> PresenceStore:
     if not settings.redis_url:
         return MemoryPresenceStore()
-    from lobby.presence.redis import RedisPresenceStore
+    from lobby.adapters.presence.redis import RedisPresenceStore
 
     return RedisPresenceStore.from_url(settings.redis_url, pipelined=settings.overrides("resp"))
 

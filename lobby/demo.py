@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from lobby.accounts import hash_password, new_secret
-from lobby.directory import Directory
-from lobby.model import Role
-from lobby.scheduling import invite
+from lobby.adapters.directory import Directory
+from lobby.domain.model import Role
+from lobby.domain.passwords import hash_password, new_secret
+from lobby.services.scheduling import invite
 from lobby.settings import Settings
 
 DEMO_USERNAME = "demo"

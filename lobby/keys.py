@@ -5,15 +5,15 @@ from __future__ import annotations
 import socketio
 from aiohttp import web
 
-from lobby.appointments import Appointments
-from lobby.calls import CallService
-from lobby.directory import Directory
-from lobby.feed import RoomFeed
-from lobby.mail.mailer import Mailer
-from lobby.metrics import Exposition
-from lobby.presence.store import PresenceStore
-from lobby.realtime import LocalConnections
-from lobby.service import LobbyService
+from lobby.adapters.directory import Directory
+from lobby.adapters.mail.mailer import Mailer
+from lobby.adapters.presence.store import PresenceStore
+from lobby.interfaces.realtime import LocalConnections
+from lobby.interfaces.realtime.feed import RoomFeed
+from lobby.services.appointments import Appointments
+from lobby.services.calls import CallService
+from lobby.services.lobby import LobbyService
+from lobby.services.metrics import Exposition
 from lobby.settings import Settings
 from signaling.echo import EchoService
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from lobby.accounts import new_secret
+from lobby.domain.passwords import new_secret
 from lobby.settings import Settings
 
 

@@ -44,7 +44,8 @@ class Settings:
     sweep_interval: float = 1.0
     ping_interval: float = 20.0
     """engine.io pings each socket this long after its last answer (a timer per socket, see
-    lobby/realtime/engine.py; pings are most of the idle CPU with thousands of guests)."""
+    lobby/interfaces/realtime/engine.py; pings are most of the idle CPU with thousands of
+    guests)."""
     ping_timeout: float = 10.0
     """A socket whose pong is this late is closed: a guest whose network died is flagged
     reconnecting within 30 s. A client waits as long for the server's ping, so a
@@ -133,7 +134,7 @@ class Settings:
 
     def overrides(self, name: str) -> bool:
         """Whether Venterom's override `name` (one of `OVERRIDES`) is in force. `resp` off
-        turns `pubsub` off too: the Redis manager publishes over lobby/resp.py."""
+        turns `pubsub` off too: the Redis manager publishes over lobby/adapters/resp.py."""
         off = set(self.upstream)
         if "all" in off:
             return False

@@ -26,7 +26,7 @@ from aiortc import (
 from aiortc.contrib.media import MediaRelay
 from aiortc.stats import RTCReceivedRtpStreamStats, RTCRemoteInboundRtpStreamStats, RTCStats
 
-from lobby.errors import NotFound
+from lobby.domain.errors import NotFound
 from signaling.errors import (
     EchoBusy,
     EchoClosed,

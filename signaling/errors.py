@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lobby.errors import InvalidPayload, LobbyError
+from lobby.domain.errors import InvalidPayload, LobbyError
 
 
 class InvalidSignal(InvalidPayload):

@@ -9,7 +9,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from lobby.errors import InvalidPayload
+from lobby.domain.errors import InvalidPayload
 from signaling.messages import IceCandidate, SessionDescription, parse_candidate, parse_description
 
 SIGNAL_KEYS = frozenset({"to", "room_id", "description", "candidate"})

@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from lobby.access import SCOPES
+from lobby.services.access import SCOPES
 from tests.fixtures.servers import Harness, Running
 
 

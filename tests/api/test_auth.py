@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lobby.api import spec
+from lobby.interfaces.api import spec
 from tests.api.conftest import Api, soon
 
 pytestmark = pytest.mark.parametrize("store_kind", ["memory"])

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from lobby.access import SCOPES
-from lobby.accounts import hash_password
-from lobby.directory import Directory
-from lobby.model import Role
-from lobby.scheduling import IssuedInvitation, invite
+from lobby.adapters.directory import Directory
+from lobby.domain.model import Role
+from lobby.domain.passwords import hash_password
 from lobby.secret import server_secret
+from lobby.services.access import SCOPES
+from lobby.services.scheduling import IssuedInvitation, invite
 from lobby.settings import Settings
 from tests.fixtures.servers import PASSWORD, free_port
 
@@ -72,7 +72,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str, str, str]]:
         "VENTEROM_RATE_LIMITS": "0",
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "lobby.cli", "serve"],
+        [sys.executable, "-m", "lobby.interfaces.cli", "serve"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -12,7 +12,7 @@ from redis.asyncio.client import Pipeline, Redis
 
 from bench import trips
 from bench.redis_cost import is_background
-from lobby.resp import RespConnection, RespProtocol
+from lobby.adapters.resp import RespConnection, RespProtocol
 
 pytestmark = pytest.mark.redis
 

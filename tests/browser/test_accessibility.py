@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from lobby.model import Role
+from lobby.domain.model import Role
 from tests.browser.conftest import DESKTOP, PHONE, Site
 from tests.browser.flows import assert_accessible, screenshot
 from tests.fixtures.servers import JOIN_DETAILS, PASSWORD, Client, visit_in

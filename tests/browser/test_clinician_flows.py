@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 from playwright.async_api import Browser, expect
 
-from lobby.model import Role
+from lobby.domain.model import Role
 from tests.browser.conftest import DESKTOP, Site
 from tests.browser.flows import (
     guest_to_waiting_room,

@@ -7,7 +7,7 @@ import time
 import pytest
 from playwright.async_api import Browser, expect
 
-from lobby.model import Role
+from lobby.domain.model import Role
 from tests.browser.conftest import DESKTOP, Site
 from tests.browser.flows import (
     guest_to_waiting_room,

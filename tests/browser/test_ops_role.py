@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.async_api import Browser, Page, Request, Route, WebSocket, expect
 
-from lobby.directory import AccountRole
+from lobby.adapters.directory import AccountRole
 from tests.browser.conftest import DESKTOP, Site
 from tests.browser.flows import heading, log_in
 from tests.fixtures.servers import _HASH, JOIN_DETAILS, PASSWORD

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest_asyncio
 
-from lobby.http.ops_api import percentile
+from lobby.interfaces.http.ops_api import percentile
 from tests.browser.conftest import start_server
 from tests.fixtures.servers import JOIN_DETAILS, Harness
 

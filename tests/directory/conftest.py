@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lobby.directory import Directory
+from lobby.adapters.directory import Directory
 
 
 class Clock:

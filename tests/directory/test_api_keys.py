@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lobby.directory import Directory, DirectoryError
-from lobby.directory.api_keys import IDEMPOTENCY_TTL, TOUCH_EVERY
+from lobby.adapters.directory import Directory, DirectoryError
+from lobby.adapters.directory.api_keys import IDEMPOTENCY_TTL, TOUCH_EVERY
 from tests.directory.conftest import Clock
 
 

@@ -13,8 +13,8 @@ from contextlib import asynccontextmanager
 import asyncpg
 import pytest
 
-from lobby.directory import Directory, DirectoryError
-from lobby.directory.postgres import WRITER_LOCK
+from lobby.adapters.directory import Directory, DirectoryError
+from lobby.adapters.directory.postgres import WRITER_LOCK
 
 
 async def test_a_failed_transaction_leaves_nothing_behind(directory: Directory) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from lobby.directory import DeliveryStatus, Directory, Language
-from lobby.model import Role
+from lobby.adapters.directory import DeliveryStatus, Directory, Language
+from lobby.domain.model import Role
 from tests.directory.conftest import Clock
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lobby.directory import AccountRole, Directory, DirectoryError
+from lobby.adapters.directory import AccountRole, Directory, DirectoryError
 from tests.directory.conftest import Clock
 
 

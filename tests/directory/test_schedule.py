@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lobby.directory import Directory, DirectoryError, Language, Room
-from lobby.model import EndReason, Role
+from lobby.adapters.directory import Directory, DirectoryError, Language, Room
+from lobby.domain.model import EndReason, Role
 from tests.directory.conftest import Clock
 
 

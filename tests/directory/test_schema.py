@@ -12,7 +12,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from lobby.directory import AccountRole, Directory, schema
+from lobby.adapters.directory import AccountRole, Directory, schema
 
 
 async def test_open_applies_every_migration_once(directory: Directory, target: str) -> None:
@@ -97,7 +97,7 @@ def test_db_upgrade_on_postgres_and_on_sqlite(tmp_path: Path, postgres_url: str)
         ({}, str(tmp_path / "venterom.db")),
     ):
         result = subprocess.run(
-            [sys.executable, "-m", "lobby.cli", "db", "upgrade"],
+            [sys.executable, "-m", "lobby.interfaces.cli", "db", "upgrade"],
             env={**env, **extra}, capture_output=True, text=True, timeout=60, check=False,
         )  # fmt: skip
         assert result.returncode == 0, result.stderr

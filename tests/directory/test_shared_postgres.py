@@ -15,7 +15,7 @@ from tests.fixtures.servers import JOIN_DETAILS, PASSWORD, Harness, lobby_with, 
 
 async def venterom(env: dict[str, str], *args: str, stdin: str = "") -> str:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "lobby.cli", *args,
+        sys.executable, "-m", "lobby.interfaces.cli", *args,
         env=env, stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip

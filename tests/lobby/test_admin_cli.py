@@ -15,10 +15,10 @@ from typing import Any
 import aiohttp
 import pytest
 
-from lobby.accounts import hash_api_key
+from lobby.domain.passwords import hash_api_key
 from tests.fixtures.servers import PASSWORD, Client, Harness, Running, socket_refusal
 
-VENTEROM = [sys.executable, "-m", "lobby.cli"]
+VENTEROM = [sys.executable, "-m", "lobby.interfaces.cli"]
 NEW_PASSWORD = "a brand new passphrase"
 DISCONNECT_WITHIN = 5.0
 """The promise: a disabled account's open sockets close within seconds."""

@@ -19,13 +19,13 @@ from typing import Any
 import aiohttp
 import pytest
 
-from lobby.accounts import hash_password
-from lobby.audit import EVENTS
-from lobby.directory import Account, Directory
+from lobby.adapters.audit import EVENTS
+from lobby.adapters.directory import Account, Directory
+from lobby.domain.passwords import hash_password
 from lobby.logs import JsonFormatter
 from tests.fixtures.servers import JOIN_DETAILS, PASSWORD, Client, Harness, Running
 
-VENTEROM = [sys.executable, "-m", "lobby.cli"]
+VENTEROM = [sys.executable, "-m", "lobby.interfaces.cli"]
 DOCTOR = ("solveig.sentinel", "Dr Solveig Vardøhus")
 LOCUM = ("tor.sentinel", "Tor Locumsen")
 UNKNOWN, OTHER_UNKNOWN = "ghost.sentinel", "phantom.sentinel"

@@ -16,7 +16,7 @@ import socketio
 
 from tests.fixtures.servers import JOIN_DETAILS, free_port, wait_until_up
 
-VENTEROM = [sys.executable, "-m", "lobby.cli"]
+VENTEROM = [sys.executable, "-m", "lobby.interfaces.cli"]
 
 
 def run(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

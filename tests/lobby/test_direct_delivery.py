@@ -1,5 +1,7 @@
-"""Local delivery without a task per recipient (lobby/managers.py) and packets that are never
-binary (lobby/packets.py), on real servers with real clients, memory store and Redis."""
+"""Local delivery without a task per recipient (lobby/adapters/managers.py) and packets that are
+never
+binary (lobby/interfaces/realtime/packets.py), on real servers with real clients, memory store and
+Redis."""
 
 from __future__ import annotations
 
@@ -10,9 +12,9 @@ from typing import Any
 import pytest
 from socketio import packet
 
+from lobby.interfaces.realtime.common import visit_room
+from lobby.interfaces.realtime.packets import TextPacket
 from lobby.keys import SIO
-from lobby.packets import TextPacket
-from lobby.realtime.common import visit_room
 from tests.fixtures.servers import Client, Harness
 
 PAYLOAD = {"visits": [{"visit_id": "v1", "tags": ["a", None, 2.5]}], "ok": True, "n": 3}

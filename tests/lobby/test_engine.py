@@ -1,5 +1,5 @@
 """engine.io sockets that keep fewer objects alive per idle connection
-(lobby/realtime/engine.py), on real servers with real clients. Tests marked
+(lobby/interfaces/realtime/engine.py), on real servers with real clients. Tests marked
 `override("engine")` check what it adds; the others hold with upstream's sockets too."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import socketio
 from engineio import packet
 from engineio.async_socket import AsyncSocket
 
+from lobby.interfaces.realtime.engine import LeanSocket
 from lobby.keys import SIO
-from lobby.realtime.engine import LeanSocket
 from tests.fixtures.servers import Client, Harness, visit_in
 from tests.fixtures.upstream import UPSTREAM
 
@@ -28,7 +28,7 @@ def _socket_tasks() -> list[asyncio.Task[object]]:
     for task in asyncio.all_tasks():
         code = getattr(task.get_coro(), "cr_code", None)
         filename = code.co_filename if code else ""
-        if filename.endswith(("engineio/async_socket.py", "lobby/realtime/engine.py")):
+        if filename.endswith(("engineio/async_socket.py", "lobby/interfaces/realtime/engine.py")):
             found.append(task)
     return found
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from lobby.feed import RoomFeed
-from lobby.presence.store import RoomSnapshot
+from lobby.adapters.presence.store import RoomSnapshot
+from lobby.interfaces.realtime.feed import RoomFeed
 
 
 async def test_a_burst_of_changes_is_one_flush() -> None:

@@ -7,9 +7,9 @@ import itertools
 
 import pytest
 
-from lobby import machine
-from lobby.errors import InvalidTransition, NotPermitted
-from lobby.model import (
+from lobby.domain import machine
+from lobby.domain.errors import InvalidTransition, NotPermitted
+from lobby.domain.model import (
     Action,
     Actor,
     DenyReason,

@@ -13,10 +13,10 @@ import pytest
 import redis.asyncio as aioredis
 from socketio.async_pubsub_manager import AsyncPubSubManager
 
-from lobby import pubsub
-from lobby.packets import CompactJson
-from lobby.pubsub import OwnedRedisManager, _own_emit, batch, own_emit_markers
-from lobby.resp import Queued, RespProtocol
+from lobby.adapters import pubsub
+from lobby.adapters.pubsub import OwnedRedisManager, _own_emit, batch, own_emit_markers
+from lobby.adapters.resp import Queued, RespProtocol
+from lobby.interfaces.realtime.packets import CompactJson
 
 pytestmark = pytest.mark.redis
 
@@ -109,7 +109,8 @@ async def test_an_emit_after_close_opens_no_connection(
 
 @pytest.mark.parametrize("encoder", [json, CompactJson], ids=["spaced", "compact"])
 def test_only_this_instances_own_emits_are_dropped_undecoded(encoder: Any) -> None:
-    """Whatever the JSON looks like: the server's encoder is compact (lobby/packets.py);
+    """Whatever the JSON looks like: the server's encoder is compact
+    (lobby/interfaces/realtime/packets.py);
     the own-emit check once looked for the spaced form only, and never matched."""
     manager = OwnedRedisManager("redis://127.0.0.1:1", channel=CHANNEL, write_only=True)
     own = own_emit_markers(encoder, manager.host_id)

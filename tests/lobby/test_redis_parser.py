@@ -13,8 +13,8 @@ import pytest
 import redis.utils
 from redis._parsers import _AsyncHiredisParser
 
+from lobby.adapters.pubsub import OwnedRedisManager
 from lobby.keys import SIO, STORE
-from lobby.pubsub import OwnedRedisManager
 from tests.fixtures.servers import Harness
 from tests.fixtures.upstream import UPSTREAM
 
@@ -46,7 +46,8 @@ async def test_the_servers_redis_clients_use_hiredis(tmp_path: Path, redis_url: 
         assert await _parsers(server.app[STORE].client) == {_AsyncHiredisParser}
         if UPSTREAM.overrides("pubsub"):
             assert isinstance(manager, OwnedRedisManager)
-            # Its publishes and subscription go over lobby/resp.py's connections (hiredis by
+            # Its publishes and subscription go over lobby/adapters/resp.py's connections (hiredis
+            # by
             # construction): upstream's redis-py client is never made.
             assert manager.redis is None
         else:

@@ -9,9 +9,9 @@ import aiohttp
 import pytest
 import socketio
 
-from lobby import invites
+from lobby.domain import invites
+from lobby.domain.model import Role
 from lobby.keys import STORE
-from lobby.model import Role
 from tests.fixtures.servers import JOIN_DETAILS, Harness, Running, lobby_with, visit_in
 
 

@@ -1,4 +1,4 @@
-"""Pipelined Redis connections (lobby/resp.py), on a real Redis."""
+"""Pipelined Redis connections (lobby/adapters/resp.py), on a real Redis."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from lobby import resp
-from lobby.resp import Endpoint, RespConnection, Subscriber
+from lobby.adapters import resp
+from lobby.adapters.resp import Endpoint, RespConnection, Subscriber
 
 pytestmark = pytest.mark.redis
 

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from redis.exceptions import ConnectionError
 
-from lobby.resp import RespConnection
+from lobby.adapters.resp import RespConnection
 from tests.fixtures.redis_server import _binary, _free_port, _stop
 
 pytestmark = pytest.mark.redis

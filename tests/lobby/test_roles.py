@@ -10,8 +10,8 @@ import json
 
 import aiohttp
 
+from lobby.domain.model import VisitState
 from lobby.keys import SERVICE
-from lobby.model import VisitState
 from tests.fixtures.servers import JOIN_DETAILS, Harness, socket_refusal
 
 GUEST_NAMES = ("Sentinella Nordkapp", "Ragnhild Sentinelsdatter")

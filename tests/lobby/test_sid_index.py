@@ -1,4 +1,5 @@
-"""Socket.io managers find a leaving socket's rooms from a per-socket index (lobby/managers.py).
+"""Socket.io managers find a leaving socket's rooms from a per-socket index
+(lobby/adapters/managers.py).
 
 First the index against python-socketio's own manager, operation by operation; then real
 clients against real servers (memory store and Redis): after a churn of connects, joins,
@@ -16,10 +17,10 @@ import pytest
 import socketio
 from socketio.base_manager import BaseManager
 
+from lobby.adapters.managers import IndexedManager, SidRoomsIndex
+from lobby.adapters.pubsub import OwnedRedisManager
+from lobby.interfaces.realtime.common import lobby_room, visit_room
 from lobby.keys import SIO
-from lobby.managers import IndexedManager, SidRoomsIndex
-from lobby.pubsub import OwnedRedisManager
-from lobby.realtime.common import lobby_room, visit_room
 from tests.fixtures.servers import Client, Harness
 
 NAMESPACES = ("/guest", "/clinician")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from lobby.directory import Directory, Room, ScheduledVisit
-from lobby.model import Role
-from lobby.upcoming import LOOKAHEAD, Upcoming
+from lobby.adapters.directory import Directory, Room, ScheduledVisit
+from lobby.domain.model import Role
+from lobby.services.upcoming import LOOKAHEAD, Upcoming
 
 
 class Ticks:

@@ -30,11 +30,11 @@ from socketio.base_manager import BaseManager
 
 from lobby.settings import OVERRIDES
 
-ENGINE = "engine (lobby/realtime/engine.py)"
-PUBSUB = "pubsub (lobby/pubsub.py)"
-RESP = "resp (lobby/resp.py)"
-MANAGERS = "managers (lobby/managers.py)"
-SHARED = "the pub/sub message (lobby/pubsub.py emit_message, the store's publish)"
+ENGINE = "engine (lobby/interfaces/realtime/engine.py)"
+PUBSUB = "pubsub (lobby/adapters/pubsub.py)"
+RESP = "resp (lobby/adapters/resp.py)"
+MANAGERS = "managers (lobby/adapters/managers.py)"
+SHARED = "the pub/sub message (lobby/adapters/pubsub.py emit_message, the store's publish)"
 
 
 def _broken(override: str, what: str, problem: str) -> str:
@@ -62,7 +62,8 @@ class Method:
 
 
 METHODS = [
-    # lobby/realtime/engine.py: LeanSocket replaces these; LeanAsyncServer the class hook.
+    # lobby/interfaces/realtime/engine.py: LeanSocket replaces these; LeanAsyncServer the class
+    # hook.
     Method(ENGINE, AsyncSocket, "schedule_ping", ("self",)),
     Method(ENGINE, AsyncSocket, "close", ("self", "wait", "abort", "reason"), "coroutine"),
     Method(ENGINE, AsyncSocket, "_websocket_handler", ("self", "ws"), "coroutine"),
@@ -77,7 +78,7 @@ METHODS = [
         "coroutine",
     ),
     Method(ENGINE, socketio.AsyncServer, "_engineio_server_class", ("self",)),
-    # lobby/pubsub.py: OwnedPubSub replaces _publish and _listen, calls _handle_emit.
+    # lobby/adapters/pubsub.py: OwnedPubSub replaces _publish and _listen, calls _handle_emit.
     Method(PUBSUB, socketio.AsyncRedisManager, "_publish", ("self", "data"), "coroutine"),
     Method(PUBSUB, socketio.AsyncRedisManager, "_listen", ("self",), "async generator"),
     Method(PUBSUB, AsyncPubSubManager, "_handle_emit", ("self", "message"), "coroutine"),
@@ -90,7 +91,7 @@ METHODS = [
         ("self", "url", "channel", "write_only", "logger", "json", "redis_options"),
     ),
     Method(PUBSUB, BaseManager, "eio_sid_from_sid", ("self", "sid", "namespace")),
-    # lobby/managers.py: SidRoomsIndex and DirectDelivery.
+    # lobby/adapters/managers.py: SidRoomsIndex and DirectDelivery.
     Method(
         MANAGERS, BaseManager, "basic_enter_room", ("self", "sid", "namespace", "room", "eio_sid")
     ),
@@ -111,7 +112,8 @@ METHODS = [
         ("self", "eio_sid", "eio_pkt"),
         "coroutine",
     ),
-    # lobby/resp.py: the endpoint is read off a redis-py pool; scripts by their sha and text.
+    # lobby/adapters/resp.py: the endpoint is read off a redis-py pool; scripts by their sha and
+    # text.
     Method(RESP, ConnectionPool, "from_url", ("cls", "url", "kwargs")),
     Method(RESP, Redis, "execute_command", ("self", "args", "options"), "coroutine"),
     Method(RESP, AsyncScript, "__call__", ("self", "keys", "args", "client"), "coroutine"),

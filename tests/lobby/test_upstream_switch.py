@@ -10,11 +10,11 @@ import pytest
 import socketio
 from engineio.async_socket import AsyncSocket
 
+from lobby.adapters.managers import SidRoomsIndex
+from lobby.adapters.pubsub import OwnedPubSub
+from lobby.adapters.resp import RedisPyLine, RespConnection
+from lobby.interfaces.realtime.engine import LeanAsyncServer, LeanSocket
 from lobby.keys import SIO, STORE
-from lobby.managers import SidRoomsIndex
-from lobby.pubsub import OwnedPubSub
-from lobby.realtime.engine import LeanAsyncServer, LeanSocket
-from lobby.resp import RedisPyLine, RespConnection
 from lobby.settings import OVERRIDES, Settings
 from tests.fixtures.servers import Harness, visit_in
 

@@ -26,9 +26,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from lobby.directory import Directory, Language, Room
-from lobby.model import Role
-from lobby.scheduling import IssuedInvitation, invite
+from lobby.adapters.directory import Directory, Language, Room
+from lobby.domain.model import Role
+from lobby.services.scheduling import IssuedInvitation, invite
 from lobby.settings import Settings
 
 OSLO = ZoneInfo("Europe/Oslo")

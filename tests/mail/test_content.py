@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from lobby.directory import Language, Room, ScheduledVisit
-from lobby.mail import InvitationContent, calendar, message, render
-from lobby.model import Role
+from lobby.adapters.directory import Language, Room, ScheduledVisit
+from lobby.adapters.mail import InvitationContent, calendar, message, render
+from lobby.domain.model import Role
 from tests.mail.conftest import ADDRESS, OSLO, START
 
 NEW_YORK = ZoneInfo("America/New_York")

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from lobby.directory import Delivery, DeliveryStatus, Directory, Language
-from lobby.errors import LobbyError, NotFound
+from lobby.adapters.directory import Delivery, DeliveryStatus, Directory, Language
+from lobby.adapters.mail import Mailer, MailNotConfigured
+from lobby.domain.errors import LobbyError, NotFound
 from lobby.logs import JsonFormatter
-from lobby.mail import Mailer, MailNotConfigured
 from lobby.settings import Settings
 from tests.mail.conftest import (
     ADDRESS,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lobby.mail import DeliveryError, send
+from lobby.adapters.mail import DeliveryError, send
 from tests.mail.conftest import (
     ADDRESS,
     USER,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from lobby.model import Role, Visit, VisitState
-from lobby.presence.redis import _DecodedVisits, encode_visit
+from lobby.adapters.presence.redis import _DecodedVisits, encode_visit
+from lobby.domain.model import Role, Visit, VisitState
 
 
 def _row(visit: Visit, as_bytes: bool = False) -> list[object]:

@@ -12,20 +12,20 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from lobby.machine import apply
-from lobby.model import Action, Actor, DenyReason, Joining, Role, Visit
-from lobby.presence.redis import (
+from lobby.adapters.presence.redis import (
     DEFAULT_PREFIX,
     encode_visit,
     room_live_key,
     visit_key,
 )
-from lobby.presence.redis import (
+from lobby.adapters.presence.redis import (
     RedisPresenceStore as Store,
 )
-from lobby.presence.store import Notice, RoomQuery, SessionRecord
-from lobby.presence.ttl import Ttls
-from lobby.resp import Queued, RespProtocol
+from lobby.adapters.presence.store import Notice, RoomQuery, SessionRecord
+from lobby.adapters.presence.ttl import Ttls
+from lobby.adapters.resp import Queued, RespProtocol
+from lobby.domain.machine import apply
+from lobby.domain.model import Action, Actor, DenyReason, Joining, Role, Visit
 
 pytestmark = pytest.mark.redis
 

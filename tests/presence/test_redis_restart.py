@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from lobby.presence.redis import RedisPresenceStore
-from lobby.presence.store import RoomQuery
+from lobby.adapters.presence.redis import RedisPresenceStore
+from lobby.adapters.presence.store import RoomQuery
 from tests.fixtures.redis_server import _binary, _start, _stop
 from tests.fixtures.upstream import UPSTREAM
 from tests.presence.test_redis_keys import ROOM, join

@@ -8,12 +8,27 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from lobby.machine import apply
-from lobby.model import Action, Actor, DenyReason, EndReason, Joining, Role, Visit, VisitState
-from lobby.presence.memory import MemoryPresenceStore
-from lobby.presence.redis import RedisPresenceStore
-from lobby.presence.store import CallMember, Notice, PresenceStore, RoomQuery, SessionRecord
-from lobby.presence.ttl import Ttls
+from lobby.adapters.presence.memory import MemoryPresenceStore
+from lobby.adapters.presence.redis import RedisPresenceStore
+from lobby.adapters.presence.store import (
+    CallMember,
+    Notice,
+    PresenceStore,
+    RoomQuery,
+    SessionRecord,
+)
+from lobby.adapters.presence.ttl import Ttls
+from lobby.domain.machine import apply
+from lobby.domain.model import (
+    Action,
+    Actor,
+    DenyReason,
+    EndReason,
+    Joining,
+    Role,
+    Visit,
+    VisitState,
+)
 from tests.fixtures.upstream import UPSTREAM
 
 FAR_FUTURE = 1e12

@@ -7,7 +7,7 @@
    needs the store is answered `unavailable` at once: never a false success, never a hang.
    When Redis is back the instance writes back what its clients hold: the lobby is whole
    again, in the same order, the call goes on, and admitting works again.
-2. A server process (`python -m lobby.cli serve`) gets SIGTERM right after a clinician's
+2. A server process (`python -m lobby.interfaces.cli serve`) gets SIGTERM right after a clinician's
    `admit` was sent (or a few random milliseconds before or after), again and again, with a
    second instance on the same Redis. Each time the admission happened or did not, never half: the
    visit's hash, the room's live set and the reconnecting set agree, the audit stream says
@@ -42,7 +42,7 @@ import redis.asyncio as aioredis
 import socketio
 from playwright.async_api import Browser, Page, expect
 
-from lobby.presence.redis import DEFAULT_PREFIX, room_live_key, visit_key
+from lobby.adapters.presence.redis import DEFAULT_PREFIX, room_live_key, visit_key
 from tests.browser.conftest import DESKTOP, Site, require_tools
 from tests.browser.flows import guest_to_waiting_room, heading, lobby_entry, log_in
 from tests.fixtures.redis_server import RedisServer, _binary, _free_port, _start, _stop
@@ -196,7 +196,7 @@ INBOUND = """async () => {
 
 SETTLE = 2.0
 """Seconds between the admission and the outage: several of the keeper's refresh rounds
-(lobby/keeper.py re-reads one slice of the held visits per heartbeat). Within one round the
+(lobby/services/keeper.py re-reads one slice of the held visits per heartbeat). Within one round the
 admission is lost instead: see `test_an_admission_just_before_redis_is_lost_survives_it`."""
 
 
@@ -447,7 +447,8 @@ class Served:
 
 
 async def serve(harness: Harness, folder: Path, **settings: str) -> Served:
-    """`python -m lobby.cli serve` on the harness's Redis, directory, secret and channel."""
+    """`python -m lobby.interfaces.cli serve` on the harness's Redis, directory, secret and
+    channel."""
     folder.mkdir()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -468,7 +469,7 @@ async def serve(harness: Harness, folder: Path, **settings: str) -> Served:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "lobby.cli",
+            "lobby.interfaces.cli",
             "serve",
             env=env,
             stdin=asyncio.subprocess.DEVNULL,

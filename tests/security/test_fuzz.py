@@ -42,11 +42,11 @@ from aiortc import RTCPeerConnection
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from lobby.access import SCOPES
 from lobby.app import MAX_MESSAGE_BYTES
+from lobby.domain.model import Role, Visit, VisitState
 from lobby.keys import SIO, STORE
-from lobby.model import Role, Visit, VisitState
-from lobby.scheduling import invite
+from lobby.services.access import SCOPES
+from lobby.services.scheduling import invite
 from signaling.messages import MAX_SDP_BYTES
 from tests.fixtures.servers import JOIN_DETAILS, Client, Harness, Running
 
@@ -94,8 +94,9 @@ REFUSAL_CODES = frozenset({
     # "Common error codes" (not `unavailable`: the store is up here)
     "invalid_payload", "invalid_transition", "not_permitted", "not_found", "conflict",
     "not_in_call", "unknown_peer", "busy", "rate_limited",
-    # the other stable codes of lobby/errors.py, signaling/errors.py, lobby/calls.py and
-    # lobby/realtime/common.py
+    # the other stable codes of lobby/domain/errors.py, signaling/errors.py,
+    # lobby/services/calls.py and
+    # lobby/interfaces/realtime/common.py
     "unknown_event", "call_full", "echo_closed", "unknown_sdp_type", "unexpected_sdp_type",
     "unsupported_offer", "sdp_rejected", "sdp_malformed", "sdp_too_large",
     "sdp_missing_fingerprint", "too_many_candidates", "candidate_too_large",
@@ -146,7 +147,8 @@ def lifted_limits(**overrides: Any) -> dict[str, Any]:
 
 
 class _Unlimited:
-    """Stands in for the per-connection event budget (lobby/realtime/budget.py), which would
+    """Stands in for the per-connection event budget (lobby/interfaces/realtime/budget.py), which
+    would
     answer most of a fuzzer's thousands of events `rate_limited` before their validation
     ran; tests/security/test_rate_limits.py tests the budget itself."""
 
@@ -1379,7 +1381,8 @@ ROUTES = (
     Route("GET", "/api/v1/visits/{visit_id}/email"),
     Route("GET", "/api/v1/visits/{visit_id}/invitation.ics"),
 )
-"""Every route of lobby/http and lobby/api (`test_http_routes_survive_fuzzing` checks the
+"""Every route of lobby/interfaces/http and lobby/interfaces/api
+(`test_http_routes_survive_fuzzing` checks the
 list against the server's router, so that a new route cannot be missed)."""
 AUTHS = (
     ("key",) * 4
@@ -1934,7 +1937,8 @@ async def test_every_http_error_is_json_below_500(harness: Harness, name: str) -
 @pytest.mark.parametrize("store_kind", ["memory"])
 @pytest.mark.parametrize("zone", ["America", "Europe", "Etc", "A" * 300, "Europe/" + "B" * 300])
 async def test_a_time_zone_folder_or_overlong_name_is_unknown(harness: Harness, zone: str) -> None:
-    """The zone database answered these with OSError, which was a 500 (lobby/wire_api.py)."""
+    """The zone database answered these with OSError, which was a 500
+    (lobby/interfaces/wire_api.py)."""
     server = await harness.server(**lifted_limits())
     _, key = await harness.directory.api_keys.create("fuzz", frozenset(SCOPES))
     async with (
@@ -1950,7 +1954,7 @@ async def test_a_time_zone_folder_or_overlong_name_is_unknown(harness: Harness, 
 
 @pytest.mark.parametrize("store_kind", ["memory"])
 async def test_a_notice_with_minutes_of_the_wrong_type_is_refused(harness: Harness) -> None:
-    """Any `minutes` used to pass with a code other than running_late (lobby/wire.py)."""
+    """Any `minutes` used to pass with a code other than running_late (lobby/interfaces/wire.py)."""
     server = await harness.server()
     room = await harness.room(await harness.clinician("doctor"))
     doctor = await harness.clinician_client(server, "doctor")

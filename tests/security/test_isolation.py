@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from lobby.accounts import hash_password
-from lobby.model import Role
+from lobby.domain.model import Role
+from lobby.domain.passwords import hash_password
 from tests.fixtures.servers import PASSWORD, Client, Harness, Running
 
 GUEST_EVENTS = frozenset({"visit", "notice", "roster", "signal", "tech_message"})
@@ -364,7 +364,7 @@ async def test_two_consultations_at_once_never_meet(harness: Harness) -> None:
 @pytest.mark.parametrize("store_kind", ["redis"])
 async def test_a_guest_sent_back_gets_no_older_roster(harness: Harness) -> None:
     """An instance must not send a room as it last saw it when another has changed it
-    since (lobby/realtime/broadcast.py checks the room's sequence before a flush)."""
+    since (lobby/interfaces/realtime/broadcast.py checks the room's sequence before a flush)."""
     slow = {"lobby_batch_delay": 0.5}  # the send back lands while an update waits to go out
     first, second = await harness.server(**slow), await harness.server(**slow)
     room = await harness.room(await harness.clinician("doctor"))

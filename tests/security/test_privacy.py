@@ -29,13 +29,13 @@ import pytest_asyncio
 import redis.asyncio as aioredis
 from playwright.async_api import Browser, Page, expect
 
+from lobby.adapters.presence.memory import MemoryPresenceStore
+from lobby.adapters.presence.redis import DEFAULT_PREFIX, session_key, visit_key
+from lobby.adapters.presence.store import RoomQuery
+from lobby.adapters.presence.ttl import Ttls
+from lobby.interfaces.realtime.common import CLINICIAN_COOKIE, GUEST_COOKIE
 from lobby.keys import STORE
 from lobby.logs import JsonFormatter
-from lobby.presence.memory import MemoryPresenceStore
-from lobby.presence.redis import DEFAULT_PREFIX, session_key, visit_key
-from lobby.presence.store import RoomQuery
-from lobby.presence.ttl import Ttls
-from lobby.realtime.common import CLINICIAN_COOKIE, GUEST_COOKIE
 from tests.browser.conftest import DESKTOP, Site, clinic_site, require_tools
 from tests.browser.flows import (
     continue_to_details,

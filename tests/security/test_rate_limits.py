@@ -12,8 +12,12 @@ import aiohttp
 import pytest
 import redis.asyncio as aioredis
 
-from lobby.access import SCOPES
-from lobby.ratelimit import GUEST_OPEN_PER_CLIENT, GUEST_OPEN_PER_INVITATION, JOIN_PER_VISIT
+from lobby.adapters.ratelimit import (
+    GUEST_OPEN_PER_CLIENT,
+    GUEST_OPEN_PER_INVITATION,
+    JOIN_PER_VISIT,
+)
+from lobby.services.access import SCOPES
 from tests.fixtures.servers import JOIN_DETAILS, Harness, Running
 
 PROXIED = {"trusted_proxies": ("127.0.0.1",)}

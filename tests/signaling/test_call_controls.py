@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lobby.model import Role
+from lobby.domain.model import Role
 from tests.fixtures.servers import Client, Harness, Running, visit_in
 
 

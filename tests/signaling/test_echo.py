@@ -17,7 +17,7 @@ from aiortc import (
     RTCSessionDescription,
 )
 
-from lobby.errors import NotFound
+from lobby.domain.errors import NotFound
 from signaling.echo import EchoReport, EchoService, rtc_ice_servers
 from signaling.errors import (
     EchoBusy,

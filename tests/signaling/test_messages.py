@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lobby.errors import InvalidPayload
+from lobby.domain.errors import InvalidPayload
 from signaling.messages import (
     MAX_CANDIDATE_BYTES,
     MAX_SDP_BYTES,

@@ -130,7 +130,7 @@ async def test_a_crashed_instance_is_noticed_by_heartbeat(harness: Harness) -> N
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "lobby.cli",
+        "lobby.interfaces.cli",
         "serve",
         env=env,
         stdout=asyncio.subprocess.DEVNULL,
@@ -164,7 +164,8 @@ instance. (Their place is then kept for the grace period, counted from that mome
 
 def test_dead_connections_are_noticed_within_30_seconds() -> None:
     # The server pings a socket ping_interval after its last pong and closes it if the next
-    # pong is ping_timeout late (lobby/realtime/engine.py): that sum bounds how long a dead
+    # pong is ping_timeout late (lobby/interfaces/realtime/engine.py): that sum bounds how long a
+    # dead
     # connection goes unnoticed, which the next test shows on a real socket.
     settings = Settings()
     assert settings.ping_interval + settings.ping_timeout <= NOTICED_WITHIN

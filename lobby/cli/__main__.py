@@ -1,5 +1,0 @@
-import sys
-
-from lobby.cli import main
-
-sys.exit(main())

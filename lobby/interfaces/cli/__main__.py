@@ -1,0 +1,5 @@
+import sys
+
+from lobby.interfaces.cli import main
+
+sys.exit(main())
