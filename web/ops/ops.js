@@ -10,6 +10,16 @@ const POLL_MS = 5000;
 let last = null;
 let lastAt = null;
 
+/** The totals shown, in order: catalog key and field of the summary's `totals`. */
+const TOTALS = [
+  ["ops.total.rooms_active", "rooms_active"],
+  ["ops.total.waiting", "waiting"],
+  ["ops.total.calls", "calls"],
+  ["ops.total.in_call", "in_call"],
+  ["ops.total.reconnecting", "reconnecting"],
+  ["ops.total.echo", "echo_sessions"],
+];
+
 async function boot() {
   await initI18n();
   onLanguageChange(() => {
@@ -56,18 +66,17 @@ function cell(value, number = true) {
 }
 
 function render(summary) {
-  const totals = summary.totals || {};
+  renderTotals(summary.totals || {});
+  renderHealth(summary.instances);
+  renderRooms(summary.rooms || []);
+  setText(byId("updated"), "ops.updated", { time: lastAt ? lastAt.toLocaleTimeString(locale()) : "" });
+}
+
+function renderTotals(totals) {
   const box = byId("totals");
   clear(box);
-  const items = [
-    ["ops.total.rooms_active", totals.rooms_active],
-    ["ops.total.waiting", totals.waiting],
-    ["ops.total.calls", totals.calls],
-    ["ops.total.in_call", totals.in_call],
-    ["ops.total.reconnecting", totals.reconnecting],
-    ["ops.total.echo", totals.echo_sessions],
-  ];
-  for (const [key, value] of items) {
+  for (const [key, field] of TOTALS) {
+    const value = totals[field];
     const dt = setText(el("dt"), key);
     box.append(el("dl", { className: "total", children: [dt, el("dd", { text: value === undefined || value === null ? "–" : formatNumber(value) })] }));
   }
@@ -76,48 +85,54 @@ function render(summary) {
     el("dd", { text: duration(totals.wait_p90) }),
   ] });
   box.append(waitTotal);
+}
 
-  // Instances are for operations accounts (an array); a clinician gets null: no health shown.
-  const health = Array.isArray(summary.instances);
+/** Instances are for operations accounts (an array); a clinician gets null: no health shown. */
+function renderHealth(instances) {
+  const health = Array.isArray(instances);
   byId("health-title").hidden = !health;
   byId("health-table").hidden = !health;
   // An operations account has no waiting rooms: /clinician would only send it back here.
   byId("dashboard-link").hidden = health;
   byId("logout").hidden = false;
-  const instances = byId("instances");
-  clear(instances);
-  for (const instance of health ? summary.instances : []) {
-    instances.append(el("tr", { children: [
-      el("th", { text: instance.instance_id, attrs: { scope: "row" } }),
-      el("td", { text: t(instance.store_ok ? "ops.ok" : "ops.down"), className: instance.store_ok ? "status-ok" : "status-bad" }),
-      cell(formatNumber(instance.guests_connected || 0)),
-      cell(formatNumber(instance.clinicians_connected || 0)),
-      cell(instance.echo_sessions === null || instance.echo_sessions === undefined ? "–" : formatNumber(instance.echo_sessions)),
-      cell(formatNumber(instance.reconnects || 0)),
-      cell(duration(instance.uptime_seconds)),
-    ] }));
-  }
+  const rows = byId("instances");
+  clear(rows);
+  for (const instance of health ? instances : []) rows.append(instanceRow(instance));
+}
 
+function instanceRow(instance) {
+  return el("tr", { children: [
+    el("th", { text: instance.instance_id, attrs: { scope: "row" } }),
+    el("td", { text: t(instance.store_ok ? "ops.ok" : "ops.down"), className: instance.store_ok ? "status-ok" : "status-bad" }),
+    cell(formatNumber(instance.guests_connected || 0)),
+    cell(formatNumber(instance.clinicians_connected || 0)),
+    cell(instance.echo_sessions === null || instance.echo_sessions === undefined ? "–" : formatNumber(instance.echo_sessions)),
+    cell(formatNumber(instance.reconnects || 0)),
+    cell(duration(instance.uptime_seconds)),
+  ] });
+}
+
+function renderRooms(rooms) {
   const rows = byId("room-rows");
   clear(rows);
-  const rooms = summary.rooms || [];
   if (!rooms.length) {
     const td = setText(el("td", { attrs: { colspan: "8" } }), "ops.no_rooms");
     rows.append(el("tr", { children: [td] }));
   }
-  for (const room of rooms) {
-    rows.append(el("tr", { children: [
-      el("th", { text: room.name || room.room_id, attrs: { scope: "row" } }),
-      cell(formatNumber(room.waiting)),
-      cell(formatNumber(room.in_call)),
-      cell(formatNumber(room.paused)),
-      cell(formatNumber(room.reconnecting)),
-      cell(duration(room.wait_p50)),
-      cell(duration(room.wait_p90)),
-      cell(duration(room.wait_max)),
-    ] }));
-  }
-  setText(byId("updated"), "ops.updated", { time: lastAt ? lastAt.toLocaleTimeString(locale()) : "" });
+  for (const room of rooms) rows.append(roomRow(room));
+}
+
+function roomRow(room) {
+  return el("tr", { children: [
+    el("th", { text: room.name || room.room_id, attrs: { scope: "row" } }),
+    cell(formatNumber(room.waiting)),
+    cell(formatNumber(room.in_call)),
+    cell(formatNumber(room.paused)),
+    cell(formatNumber(room.reconnecting)),
+    cell(duration(room.wait_p50)),
+    cell(duration(room.wait_p90)),
+    cell(duration(room.wait_max)),
+  ] });
 }
 
 boot().catch((error) => console.error("start-up failed", error));
