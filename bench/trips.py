@@ -23,7 +23,7 @@ from aiohttp import web
 from redis.asyncio.client import Pipeline, Redis
 
 from lobby.adapters.presence import redis as redis_store
-from lobby.adapters.resp import Queued, RespProtocol
+from lobby.adapters.resp_protocol import Queued, RespProtocol
 
 SCRIPTS = {
     hashlib.sha1(text.encode()).hexdigest(): name  # noqa: S324 (Redis script ids are SHA-1)

@@ -12,7 +12,8 @@ from redis.asyncio.client import Pipeline, Redis
 
 from bench import trips
 from bench.redis_cost import is_background
-from lobby.adapters.resp import RespConnection, RespProtocol
+from lobby.adapters.resp import RespConnection
+from lobby.adapters.resp_protocol import RespProtocol
 
 pytestmark = pytest.mark.redis
 

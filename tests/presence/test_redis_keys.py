@@ -23,7 +23,7 @@ from lobby.adapters.presence.redis import (
 )
 from lobby.adapters.presence.store import Notice, RoomQuery, SessionRecord
 from lobby.adapters.presence.ttl import Ttls
-from lobby.adapters.resp import Queued, RespProtocol
+from lobby.adapters.resp_protocol import Queued, RespProtocol
 from lobby.domain.machine import apply
 from lobby.domain.model import Action, Actor, DenyReason, Joining, Role, Visit
 

@@ -45,118 +45,122 @@ ERROR_CODES = {
 
 
 def schemas() -> dict[str, Schema]:
-    delivery = {
-        "type": "object",
-        "required": ["status", "attempts", "next_attempt", "error", "updated"],
-        "properties": {
-            "status": {"enum": [s.value for s in DeliveryStatus]},
-            "attempts": {"type": "integer", "minimum": 0},
-            "next_attempt": _nullable(TIME),
-            "error": _nullable({"type": "string"}),
-            "updated": TIME,
-        },
-    }
+    """Every body's schema by name, in the document's order."""
     return {
-        "Error": {
-            "type": "object",
-            "required": ["error", "message"],
-            "properties": {
-                "error": {"type": "string", "description": "A stable code."},
-                "message": {"type": "string", "description": "English, for a developer."},
-                "retry_after": {
-                    "type": "integer",
-                    "description": "With `rate_limited`: seconds to wait before trying again.",
-                },
-            },
-        },
-        "RoomCreate": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["name"],
-            "properties": {
-                "name": _text(w.TEXT_MAX, 1),
-                "clinic_name": _text(w.TEXT_MAX),
-                "clinic_phone": _text(w.PHONE_MAX),
-                "support_phone": _text(w.PHONE_MAX),
-                "time_zone": {
-                    "type": "string",
-                    "pattern": w.TIME_ZONE_PATTERN,
-                    "description": "IANA time zone of the clinic; default Europe/Oslo.",
-                },
-                "owners": _owners(),
-            },
-        },
+        "Error": _error(),
+        "RoomCreate": _room_create(),
         "Owners": {
             "type": "object",
             "additionalProperties": False,
             "required": ["owners"],
             "properties": {"owners": _owners()},
         },
-        "Room": {
-            "type": "object",
-            "required": [
-                "room_id",
-                "name",
-                "clinic_name",
-                "clinic_phone",
-                "support_phone",
-                "time_zone",
-                "owners",
-                "closed",
-                "closed_at",
-                "created_at",
-            ],
-            "properties": {
-                "room_id": ID,
-                "name": {"type": "string"},
-                "clinic_name": {"type": "string"},
-                "clinic_phone": {"type": "string"},
-                "support_phone": {"type": "string"},
-                "time_zone": {"type": "string"},
-                "owners": {"type": "array", "items": {"type": "string"}},
-                "closed": {"type": "boolean"},
-                "closed_at": _nullable(TIME),
-                "created_at": TIME,
-            },
-        },
+        "Room": _room(),
         "RoomPage": _page("Room"),
         "RoomState": _room_state(),
-        "VisitCreate": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["start"],
-            "properties": {
-                "role": {"enum": [r.value for r in Role], "default": Role.PATIENT.value},
-                "start": {**TIME, "description": "With a UTC offset."},
-                "duration_minutes": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": w.MINUTES_MAX,
-                    "default": 30,
-                },
-                "email": _nullable(_email()),
-                "language": language(),
-                "send_email": {"type": "boolean", "default": False},
-            },
-        },
+        "VisitCreate": _visit_create(),
         "EmailRequest": {
             "type": "object",
             "additionalProperties": False,
             "properties": {"email": _nullable(_email()), "language": _nullable(language())},
         },
-        "Delivery": delivery,
+        "Delivery": _delivery(),
         "Visit": _visit(),
         "VisitPage": _page("Visit"),
-        "EmailText": {
-            "type": "object",
-            "required": ["subject", "text", "html"],
-            "properties": {
-                "subject": {"type": "string"},
-                "text": {"type": "string"},
-                "html": {"type": "string"},
+        "EmailText": _record(
+            {"subject": {"type": "string"}, "text": {"type": "string"}, "html": {"type": "string"}}
+        ),
+    }
+
+
+def _record(fields: dict[str, Schema]) -> Schema:
+    """An object whose every field is always there (an answer's)."""
+    return {"type": "object", "required": list(fields), "properties": fields}
+
+
+def _error() -> Schema:
+    return {
+        "type": "object",
+        "required": ["error", "message"],
+        "properties": {
+            "error": {"type": "string", "description": "A stable code."},
+            "message": {"type": "string", "description": "English, for a developer."},
+            "retry_after": {
+                "type": "integer",
+                "description": "With `rate_limited`: seconds to wait before trying again.",
             },
         },
     }
+
+
+def _room_create() -> Schema:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["name"],
+        "properties": {
+            "name": _text(w.TEXT_MAX, 1),
+            "clinic_name": _text(w.TEXT_MAX),
+            "clinic_phone": _text(w.PHONE_MAX),
+            "support_phone": _text(w.PHONE_MAX),
+            "time_zone": {
+                "type": "string",
+                "pattern": w.TIME_ZONE_PATTERN,
+                "description": "IANA time zone of the clinic; default Europe/Oslo.",
+            },
+            "owners": _owners(),
+        },
+    }
+
+
+def _room() -> Schema:
+    return _record(
+        {
+            "room_id": ID,
+            "name": {"type": "string"},
+            "clinic_name": {"type": "string"},
+            "clinic_phone": {"type": "string"},
+            "support_phone": {"type": "string"},
+            "time_zone": {"type": "string"},
+            "owners": {"type": "array", "items": {"type": "string"}},
+            "closed": {"type": "boolean"},
+            "closed_at": _nullable(TIME),
+            "created_at": TIME,
+        }
+    )
+
+
+def _visit_create() -> Schema:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["start"],
+        "properties": {
+            "role": {"enum": [r.value for r in Role], "default": Role.PATIENT.value},
+            "start": {**TIME, "description": "With a UTC offset."},
+            "duration_minutes": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": w.MINUTES_MAX,
+                "default": 30,
+            },
+            "email": _nullable(_email()),
+            "language": language(),
+            "send_email": {"type": "boolean", "default": False},
+        },
+    }
+
+
+def _delivery() -> Schema:
+    return _record(
+        {
+            "status": {"enum": [s.value for s in DeliveryStatus]},
+            "attempts": {"type": "integer", "minimum": 0},
+            "next_attempt": _nullable(TIME),
+            "error": _nullable({"type": "string"}),
+            "updated": TIME,
+        }
+    )
 
 
 def _owners() -> Schema:
@@ -219,7 +223,7 @@ def _visit() -> Schema:
         "revoked_at": _nullable(TIME),
         "created_at": TIME,
     }
-    return {"type": "object", "required": list(fields), "properties": fields}
+    return _record(fields)
 
 
 def _room_state() -> Schema:

@@ -57,6 +57,8 @@ IDEMPOTENCY = _param(
     "the same key with another request is `422 idempotency_mismatch`.",
 )
 LOCATION = {"Location": {"schema": {"type": "string"}, "required": True}}
+ROOM_ANSWER = _json(ref("Room"), "The room.")
+VISIT_ANSWER = _json(ref("Visit"), "The visit and its invitation.")
 
 
 def _op(
@@ -83,34 +85,21 @@ def _op(
 
 
 def _paths() -> dict[str, Schema]:
-    room = _json(ref("Room"), "The room.")
-    visit = _json(ref("Visit"), "The visit and its invitation.")
+    """Every route by path: the rooms', then the visits'."""
+    return {**_room_paths(), **_visit_paths()}
+
+
+def _room_paths() -> dict[str, Schema]:
     return {
-        "/rooms": {
-            "get": _op(
-                "List rooms (a clinician's session: their own)",
-                "rooms:read",
-                {"200": _json(ref("RoomPage"), "A page of rooms, oldest first.")},
-                params=PAGING,
-                errors=(),
-            ),
-            "post": _op(
-                "Create a room",
-                "rooms:write",
-                {"201": {**_json(ref("Room"), "Created."), "headers": LOCATION}},
-                params=[IDEMPOTENCY],
-                body="RoomCreate",
-                errors=(422,),
-            ),
-        },
+        "/rooms": _rooms(),
         "/rooms/{room_id}": {
-            "get": _op("Read a room", "rooms:read", {"200": room}, params=[ROOM_ID])
+            "get": _op("Read a room", "rooms:read", {"200": ROOM_ANSWER}, params=[ROOM_ID])
         },
         "/rooms/{room_id}/close": {
             "post": _op(
                 "Close a room nobody is in; its links are refused from then on",
                 "rooms:write",
-                {"200": room},
+                {"200": ROOM_ANSWER},
                 params=[ROOM_ID],
                 errors=(404, 409),
             )
@@ -119,7 +108,7 @@ def _paths() -> dict[str, Schema]:
             "put": _op(
                 "Set which clinicians own the room",
                 "rooms:write",
-                {"200": room},
+                {"200": ROOM_ANSWER},
                 params=[ROOM_ID],
                 body="Owners",
                 errors=(404, 422),
@@ -133,55 +122,68 @@ def _paths() -> dict[str, Schema]:
                 params=[ROOM_ID],
             )
         },
-        "/rooms/{room_id}/visits": {
-            "get": _op(
-                "List the room's scheduled visits by appointment time",
-                "visits:read",
-                {"200": _json(ref("VisitPage"), "A page of visits.")},
-                params=[
-                    ROOM_ID,
-                    *PAGING,
-                    _param("from", "query", TIME, "Only appointments starting at or after."),
-                ],
-                errors=(404, 422),
-            ),
-            "post": _op(
-                "Schedule a visit and get its invitation link (and e-mail it if asked)",
-                "visits:write",
-                {"201": {**visit, "headers": LOCATION}},
-                params=[ROOM_ID, IDEMPOTENCY],
-                body="VisitCreate",
-                errors=(404, 409, 422),
-            ),
-        },
+        "/rooms/{room_id}/visits": _room_visits(),
+    }
+
+
+def _rooms() -> Schema:
+    return {
+        "get": _op(
+            "List rooms (a clinician's session: their own)",
+            "rooms:read",
+            {"200": _json(ref("RoomPage"), "A page of rooms, oldest first.")},
+            params=PAGING,
+            errors=(),
+        ),
+        "post": _op(
+            "Create a room",
+            "rooms:write",
+            {"201": {**_json(ref("Room"), "Created."), "headers": LOCATION}},
+            params=[IDEMPOTENCY],
+            body="RoomCreate",
+            errors=(422,),
+        ),
+    }
+
+
+def _room_visits() -> Schema:
+    return {
+        "get": _op(
+            "List the room's scheduled visits by appointment time",
+            "visits:read",
+            {"200": _json(ref("VisitPage"), "A page of visits.")},
+            params=[
+                ROOM_ID,
+                *PAGING,
+                _param("from", "query", TIME, "Only appointments starting at or after."),
+            ],
+            errors=(404, 422),
+        ),
+        "post": _op(
+            "Schedule a visit and get its invitation link (and e-mail it if asked)",
+            "visits:write",
+            {"201": {**VISIT_ANSWER, "headers": LOCATION}},
+            params=[ROOM_ID, IDEMPOTENCY],
+            body="VisitCreate",
+            errors=(404, 409, 422),
+        ),
+    }
+
+
+def _visit_paths() -> dict[str, Schema]:
+    return {
         "/visits/{visit_id}": {
-            "get": _op("Read a visit", "visits:read", {"200": visit}, params=[VISIT_ID])
+            "get": _op("Read a visit", "visits:read", {"200": VISIT_ANSWER}, params=[VISIT_ID])
         },
         "/visits/{visit_id}/revoke": {
             "post": _op(
                 "Revoke the invitation; a guest who opened it is told at once",
                 "visits:write",
-                {"200": visit},
+                {"200": VISIT_ANSWER},
                 params=[VISIT_ID],
             )
         },
-        "/visits/{visit_id}/email": {
-            "get": _op(
-                "The invitation e-mail's text (Norwegian and English)",
-                "visits:read",
-                {"200": _json(ref("EmailText"), "Subject, plain text and HTML.")},
-                params=[VISIT_ID, _param("language", "query", language())],
-                errors=(404, 409),
-            ),
-            "post": _op(
-                "E-mail the invitation (again); the link works whatever happens to the e-mail",
-                "visits:write",
-                {"202": _json(ref("Visit"), "Sent, or queued for a retry, or failed.")},
-                params=[VISIT_ID],
-                body="EmailRequest",
-                errors=(404, 409, 422),
-            ),
-        },
+        "/visits/{visit_id}/email": _visit_email(),
         "/visits/{visit_id}/invitation.ics": {
             "get": _op(
                 "The invitation as an iCalendar file, in the clinic's time zone",
@@ -196,6 +198,26 @@ def _paths() -> dict[str, Schema]:
                 errors=(404, 409),
             )
         },
+    }
+
+
+def _visit_email() -> Schema:
+    return {
+        "get": _op(
+            "The invitation e-mail's text (Norwegian and English)",
+            "visits:read",
+            {"200": _json(ref("EmailText"), "Subject, plain text and HTML.")},
+            params=[VISIT_ID, _param("language", "query", language())],
+            errors=(404, 409),
+        ),
+        "post": _op(
+            "E-mail the invitation (again); the link works whatever happens to the e-mail",
+            "visits:write",
+            {"202": _json(ref("Visit"), "Sent, or queued for a retry, or failed.")},
+            params=[VISIT_ID],
+            body="EmailRequest",
+            errors=(404, 409, 422),
+        ),
     }
 
 

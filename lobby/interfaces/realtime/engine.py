@@ -127,66 +127,72 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]
     async def _websocket_handler(self, ws: Any) -> None:
         """Engine.IO handler for websocket transport."""
         limit = self.server.max_http_buffer_size
-
-        async def websocket_wait() -> Any:
-            data = await ws.wait()
-            if data and len(data) > limit:
-                raise ValueError("packet is too large")
-            return data
-
         if self.connected:
             # the socket was already connected, so this is an upgrade
-            self.upgrading = True  # hold packet sends during the upgrade
-            try:
-                pkt = await websocket_wait()
-            except OSError:
+            if not await self._websocket_upgrade(ws, limit):
                 return
-            decoded_pkt = packet.Packet(encoded_packet=pkt)
-            if decoded_pkt.packet_type != packet.PING or decoded_pkt.data != "probe":
-                self.server.logger.info("%s: Failed websocket upgrade, no PING packet", self.sid)
-                self.upgrading = False
-                return
-            await ws.send(packet.Packet(packet.PONG, data="probe").encode())
-            await self.queue.put(packet.Packet(packet.NOOP))  # end poll
-            try:
-                pkt = await websocket_wait()
-            except OSError:
-                self.upgrading = False
-                return
-            decoded_pkt = packet.Packet(encoded_packet=pkt)
-            if decoded_pkt.packet_type != packet.UPGRADE:
-                self.upgraded = False
-                self.server.logger.info(
-                    "%s: Failed websocket upgrade, expected UPGRADE packet, received %s instead.",
-                    self.sid,
-                    pkt,
-                )
-                self.upgrading = False
-                return
-            self.upgraded = True
-            self.upgrading = False
         else:
             self.connected = True
             self.upgraded = True
-
-        async def writer() -> None:
-            while packets := await self._next_packets():
-                try:
-                    for pkt in packets:
-                        await ws.send(pkt.encode())
-                except Exception:
-                    break
-            else:
-                # At shutdown aiohttp has stopped reading: the client's close is never seen.
-                if self._said_goodbye and not self.server.shutting_down:
-                    await self._client_closes_first()
-            await ws.close()
-
-        writer_task = asyncio.ensure_future(writer())
+        writer_task = asyncio.ensure_future(self._websocket_writer(ws))
         self.server.logger.info("%s: Upgrade to websocket successful", self.sid)
+        await self._websocket_reader(ws, limit)
+        await self.queue.put(None)  # unlock the writer task so it can exit
+        await writer_task
+        await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
+
+    async def _websocket_upgrade(self, ws: Any, limit: int) -> bool:
+        """A polling socket's probe and UPGRADE over the websocket; False if they failed."""
+        self.upgrading = True  # hold packet sends during the upgrade
+        try:
+            pkt = await _websocket_wait(ws, limit)
+        except OSError:
+            return False
+        decoded_pkt = packet.Packet(encoded_packet=pkt)
+        if decoded_pkt.packet_type != packet.PING or decoded_pkt.data != "probe":
+            self.server.logger.info("%s: Failed websocket upgrade, no PING packet", self.sid)
+            self.upgrading = False
+            return False
+        await ws.send(packet.Packet(packet.PONG, data="probe").encode())
+        await self.queue.put(packet.Packet(packet.NOOP))  # end poll
+        try:
+            pkt = await _websocket_wait(ws, limit)
+        except OSError:
+            self.upgrading = False
+            return False
+        decoded_pkt = packet.Packet(encoded_packet=pkt)
+        if decoded_pkt.packet_type != packet.UPGRADE:
+            self.upgraded = False
+            self.server.logger.info(
+                "%s: Failed websocket upgrade, expected UPGRADE packet, received %s instead.",
+                self.sid,
+                pkt,
+            )
+            self.upgrading = False
+            return False
+        self.upgraded = True
+        self.upgrading = False
+        return True
+
+    async def _websocket_writer(self, ws: Any) -> None:
+        """Sends what is queued until the socket closes, then closes the websocket."""
+        while packets := await self._next_packets():
+            try:
+                for pkt in packets:
+                    await ws.send(pkt.encode())
+            except Exception:
+                break
+        else:
+            # At shutdown aiohttp has stopped reading: the client's close is never seen.
+            if self._said_goodbye and not self.server.shutting_down:
+                await self._client_closes_first()
+        await ws.close()
+
+    async def _websocket_reader(self, ws: Any, limit: int) -> None:
+        """Receives packets until the websocket closes (or a packet is too large)."""
         while True:
             try:
-                received = await websocket_wait()
+                received = await _websocket_wait(ws, limit)
             except BaseException:  # closed, cancelled or too large: as upstream
                 break
             if received is None:  # connection closed by client
@@ -201,9 +207,13 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]
             except Exception:
                 self.server.logger.exception("Unknown receive error")
 
-        await self.queue.put(None)  # unlock the writer task so it can exit
-        await writer_task
-        await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
+
+async def _websocket_wait(ws: Any, limit: int) -> Any:
+    """The next message from the websocket (None once closed), refused if over `limit`."""
+    data = await ws.wait()
+    if data and len(data) > limit:
+        raise ValueError("packet is too large")
+    return data
 
 
 class _LeanSockets(dict[str, Any]):
