@@ -1,7 +1,7 @@
 """Where an admission's time goes: the server's own timestamps, joined with the harness's.
 
 `install(app)` (lobby servers only) notes, per visit, when the server starts acting on a
-clinician's `admit` (`LobbyService.clinician_act`) and when it hands the guest's `in_call`
+clinician's `admit` (`Visits.clinician_act`) and when it hands the guest's `in_call`
 visit frame to the websocket, and serves them at GET /_bench/stamps. Both processes read
 `time.perf_counter()`, which on Linux is CLOCK_MONOTONIC, one clock for the whole machine,
 so `split` can cut each admission the harness timed into three legs:
@@ -26,7 +26,7 @@ from engineio.async_drivers.aiohttp import WebSocket
 
 from bench.stats import summary
 from lobby.domain.model import Action
-from lobby.services.lobby import LobbyService
+from lobby.services.visits import Visits
 
 _STARTED: dict[str, float] = {}
 """visit id -> when the server started acting on its admission."""
@@ -64,7 +64,7 @@ def split(
 
 def _stamp_admissions(original: Any) -> Any:
     async def clinician_act(
-        self: LobbyService,
+        self: Visits,
         clinician_id: str,
         visit_id: str,
         action: Action,
@@ -94,8 +94,8 @@ async def _stamps(request: web.Request) -> web.Response:
 
 
 def install(app: web.Application) -> None:
-    LobbyService.clinician_act = _stamp_admissions(  # type: ignore[method-assign]
-        LobbyService.clinician_act
+    Visits.clinician_act = _stamp_admissions(  # type: ignore[method-assign]
+        Visits.clinician_act
     )
     WebSocket.send = _stamp_in_call_frames(WebSocket.send)
     app.router.add_get("/_bench/stamps", _stamps)

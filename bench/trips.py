@@ -22,19 +22,20 @@ from typing import Any
 from aiohttp import web
 from redis.asyncio.client import Pipeline, Redis
 
-from lobby.adapters.presence import redis as redis_store
+from lobby.adapters.presence.redis import liveness, sessions, visits_lua
+from lobby.adapters.presence.redis.keys import DEFAULT_PREFIX
 from lobby.adapters.resp_protocol import Queued, RespProtocol
 
 SCRIPTS = {
     hashlib.sha1(text.encode()).hexdigest(): name  # noqa: S324 (Redis script ids are SHA-1)
     for name, text in (
-        ("save", redis_store.SAVE_SCRIPT),
-        ("room", redis_store.ROOM_SCRIPT),
-        ("reconnecting", redis_store.RECONNECTING_SCRIPT),
-        ("kept", redis_store.KEPT_SCRIPT),
-        ("session_visit", redis_store.SESSION_VISIT_SCRIPT),
-        ("heartbeats", redis_store.HEARTBEAT_SCRIPT),
-        ("changed", redis_store.CHANGED_SCRIPT),
+        ("save", visits_lua.SAVE_SCRIPT),
+        ("room", visits_lua.ROOM_SCRIPT),
+        ("reconnecting", visits_lua.RECONNECTING_SCRIPT),
+        ("kept", liveness.KEPT_SCRIPT),
+        ("session_visit", sessions.SESSION_VISIT_SCRIPT),
+        ("heartbeats", liveness.HEARTBEAT_SCRIPT),
+        ("changed", visits_lua.CHANGED_SCRIPT),
     )
 }
 
@@ -47,7 +48,7 @@ def label(args: Iterable[Any]) -> str:
         return f"evalsha {SCRIPTS.get(words[1], 'unknown') if len(words) > 1 else '?'}"
     if command in {"publish", "multi", "exec"} or len(words) < 2:
         return command
-    key, prefix = words[1], redis_store.DEFAULT_PREFIX
+    key, prefix = words[1], DEFAULT_PREFIX
     kind = key.removeprefix(prefix).split(":")[0] if key.startswith(prefix) else "other"
     return f"{command} {kind}"
 

@@ -32,10 +32,10 @@ from contextvars import ContextVar
 from typing import Any
 
 import socketio
-from redis.exceptions import RedisError
 
 from lobby.adapters.managers import DirectDelivery, SidRoomsIndex
 from lobby.adapters.resp import RespConnection, Subscriber
+from lobby.adapters.subscription import resubscribing
 
 log = logging.getLogger("venterom.pubsub")
 
@@ -43,9 +43,6 @@ _held: ContextVar[list[str] | None] = ContextVar("venterom_pubsub_held", default
 
 CLOSE_WAIT = 2.0
 """Seconds `close()` waits for publishes still on their way."""
-
-RETRY_FIRST, RETRY_LAST = 1.0, 60.0
-"""Seconds between attempts to subscribe again: doubling from the first to the last."""
 
 
 class OwnedPubSub(socketio.AsyncRedisManager):  # type: ignore[misc]
@@ -137,20 +134,9 @@ class OwnedPubSub(socketio.AsyncRedisManager):  # type: ignore[misc]
         connection is lost, as upstream does."""
         own = own_emit_markers(self.json, self.host_id)
         subscriber = Subscriber.from_url(self.redis_url, self.channel, **self.redis_options)
-        retry_in = RETRY_FIRST
-        while True:
-            try:
-                async for message in subscriber.messages():
-                    retry_in = RETRY_FIRST
-                    if not _own_emit(message, own):
-                        yield message
-            except (RedisError, OSError, TimeoutError) as exc:
-                log.error(
-                    "cannot receive from Redis; subscribing again",
-                    extra={"retry_in_s": retry_in, "error": str(exc)},
-                )
-                await asyncio.sleep(retry_in)
-                retry_in = min(RETRY_LAST, 2 * retry_in)
+        async for message in resubscribing(subscriber.messages, self.channel):
+            if not _own_emit(message, own):
+                yield message
 
     async def close(self) -> None:
         self._closed = True

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from lobby.domain.errors import InvalidPayload
 from lobby.domain.model import DenyReason, Joining, Visit
+from lobby.domain.notices import LATE_MINUTES, NoticeCode, NoticeRequest
 
 NAME_MAX = 64
 PRESENT_MAX = 6
@@ -22,18 +23,6 @@ class DeviceCheck(enum.Enum):
     FAILED = "failed"
     SKIPPED = "skipped"
     UNKNOWN = "unknown"
-
-
-class NoticeCode(enum.Enum):
-    """Fixed notices a clinician may send to everyone waiting; no free text."""
-
-    RUNNING_LATE = "running_late"
-    READY_SOON = "ready_soon"
-    TECHNICAL_DELAY = "technical_delay"
-    CLEAR = "clear"
-
-
-LATE_MINUTES = range(5, 121)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,13 +39,6 @@ class RoomRef:
 class Deny:
     visit_id: str
     reason: DenyReason
-
-
-@dataclass(frozen=True, slots=True)
-class NoticeRequest:
-    room_id: str
-    code: NoticeCode
-    minutes: int
 
 
 def clean_text(value: object, field: str, max_length: int = NAME_MAX) -> str:

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from lobby.adapters.directory import Language
 from lobby.domain.errors import InvalidPayload, Unprocessable
 from lobby.domain.model import Role
+from lobby.services.requests import RoomCreate, VisitCreate
 
 TEXT_MAX = 100
 PHONE_MAX = 40
@@ -37,26 +38,6 @@ CURSOR_PATTERN = ID_PATTERN
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
 E = TypeVar("E", bound=enum.Enum)
 _EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]{1,253}$")
-
-
-@dataclass(frozen=True, slots=True)
-class RoomCreate:
-    name: str
-    clinic_name: str
-    clinic_phone: str
-    support_phone: str
-    time_zone: str
-    owners: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class VisitCreate:
-    role: Role
-    start: dt.datetime
-    duration_minutes: int
-    email: str | None
-    language: Language
-    send_email: bool
 
 
 @dataclass(frozen=True, slots=True)

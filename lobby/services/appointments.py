@@ -26,15 +26,15 @@ from lobby.adapters.directory import (
 )
 from lobby.domain.errors import Conflict, NotFound, Unprocessable
 from lobby.domain.model import VisitState
-from lobby.interfaces.wire_api import RoomCreate, VisitCreate
 from lobby.services.access import Principal, Scope
 from lobby.services.lobby import LobbyService
+from lobby.services.requests import RoomCreate, VisitCreate
 from lobby.services.scheduling import IssuedInvitation, issued
 from lobby.settings import Settings
 
 
 class Deliverer(Protocol):
-    """Sends a visit's invitation by e-mail (lobby.adapters.mail.Mailer)."""
+    """Sends a visit's invitation by e-mail (lobby.services.mailer.Mailer)."""
 
     @property
     def configured(self) -> bool: ...
@@ -135,10 +135,10 @@ class Appointments:
         if await self.lobby.store.room_visits(room_id):
             raise Conflict("guests are waiting or in a call in this room", "room_busy")
         room = await self.directory.rooms.close(room_id)
-        snapshot = await self.lobby.room_snapshot(room_id, fresh=True)
-        for slot in await self.lobby.upcoming.of(room_id):
-            if snapshot.states.get(slot.visit_id) is VisitState.CHECKING:
-                await self.lobby.end_revoked(slot.visit_id, room_id, slot.role)
+        view = await self.lobby.rooms.view(room_id, fresh=True)
+        for slot in view.scheduled:
+            if view.snapshot.states.get(slot.visit_id) is VisitState.CHECKING:
+                await self.lobby.visits.end_revoked(slot.visit_id, room_id, slot.role)
         self.audit.record("room_closed", principal.actor, room=room_id)
         return room
 
@@ -212,7 +212,7 @@ class Appointments:
             self.audit.record(
                 "invitation_revoked", principal.actor, room=scheduled.room_id, visit=visit_id
             )
-        await self.lobby.end_revoked(visit_id, scheduled.room_id, scheduled.role)
+        await self.lobby.visits.end_revoked(visit_id, scheduled.room_id, scheduled.role)
         return scheduled
 
     async def send(

@@ -84,7 +84,7 @@ class CallService:
         return Roster(room_id, tuple(clinicians + guests))
 
     async def guest_join(self, visit_id: str) -> CallJoin:
-        visit = await self.lobby.visit(visit_id)
+        visit = await self.lobby.visits.get(visit_id)
         if visit.state not in CALL_STATES:
             raise NotInCall("you have not been let in yet")
         roster = await self.roster(visit.room_id)
@@ -92,7 +92,7 @@ class CallService:
         return CallJoin(visit_id, self._ice_servers(visit_id, lifetime), roster)
 
     async def clinician_join(self, clinician_id: str, room_id: str) -> CallJoin:
-        await self.lobby.require_room(clinician_id, room_id)
+        await self.lobby.rooms.require(clinician_id, room_id)
         roster = await self.roster(room_id)
         others = [m for m in roster.members if m.peer_id != clinician_id]
         if len(others) >= policy.MAX_DEVICES:
@@ -102,21 +102,21 @@ class CallService:
         await self.store.put_call_member(
             room_id, CallMember(clinician_id, name, self.lobby.clock())
         )
-        await self.lobby.publisher.call_changed(room_id)
+        self.lobby.fanout.room_changed(room_id, call=True)
         roster = await self.roster(room_id)
         return CallJoin(clinician_id, self._ice_servers(clinician_id, MAX_TURN_LIFETIME), roster)
 
     async def clinician_leave(self, clinician_id: str, room_id: str) -> None:
-        await self.lobby.require_room(clinician_id, room_id)
+        await self.lobby.rooms.require(clinician_id, room_id)
         await self.store.remove_call_member(room_id, clinician_id)
-        await self.lobby.publisher.call_changed(room_id)
+        self.lobby.fanout.room_changed(room_id, call=True)
 
     async def clinician_seen(self, room_id: str, member: CallMember, reconnecting: bool) -> None:
         """Refresh (or, on a dropped connection, flag) a clinician's place in a call."""
         fresh = CallMember(member.peer_id, member.name, self.lobby.clock(), reconnecting)
         await self.store.put_call_member(room_id, fresh)
         if reconnecting:
-            await self.lobby.publisher.call_changed(room_id)
+            self.lobby.fanout.room_changed(room_id, call=True)
 
     async def route(self, room_id: str, sender: str, target: str) -> Participant:
         return policy.route(await self.roster(room_id), sender, target)

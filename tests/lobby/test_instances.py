@@ -9,7 +9,11 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
+from lobby.adapters.presence.redis.codec import decode_change
+from lobby.adapters.presence.redis.keys import CHANGES, DEFAULT_PREFIX
 from tests.fixtures.servers import JOIN_DETAILS, Harness, lobby_with, visit_in
+
+CHANGES_CHANNEL = DEFAULT_PREFIX + CHANGES
 
 
 @pytest.mark.parametrize("store_kind", ["redis"])
@@ -67,21 +71,23 @@ async def test_what_goes_to_one_socket_of_this_instance_is_not_published(
     a = await harness.server()
     room = await harness.room(await harness.clinician("doctor"))
     async with redis_client.pubsub(ignore_subscribe_messages=True) as pubsub:
-        await pubsub.subscribe(harness.channel)
+        await pubsub.subscribe(harness.channel, CHANGES_CHANNEL)
         clinician = await harness.clinician_client(a, "doctor")
         guest = await harness.guest(a, await harness.invite(room))
         await guest.wait_for("visit", visit_in("checking"))
         await clinician.wait_for("lobby", lobby_with(room, 0))
-        await guest.call("join", JOIN_DETAILS)
+        visit_id = (await guest.call("join", JOIN_DETAILS))["visit"]["visit_id"]
         await clinician.wait_for("lobby", lobby_with(room, 1))
         published = await published_events(pubsub)
 
     # On connecting, the guest's `visit` and the clinician's `rooms` and lobbies went to a
     # socket of this instance only. Opening the link and joining change the visit, which
-    # a socket of the guest on another instance must hear of; lobbies go to every
+    # a socket of the guest on another instance must hear of: the store's change record
+    # of each save (no socket.io message) tells every instance. Lobbies go to every
     # clinician of the room, wherever they are connected.
     assert "rooms" not in published
-    assert published.count("visit") == 2
+    assert "visit" not in published
+    assert published.count("change of " + visit_id) == 2
     assert "lobby" in published
 
 
@@ -98,4 +104,6 @@ async def published_events(pubsub: Any) -> list[str]:
         data = json.loads(message["data"])
         if data.get("method") == "emit":
             events.append(data["event"])
+        elif message["channel"] == CHANGES_CHANNEL:
+            events.append("change of " + decode_change(message["data"]).visit.visit_id)
     return events

@@ -13,9 +13,9 @@ import pytest
 import redis.asyncio as aioredis
 from socketio.async_pubsub_manager import AsyncPubSubManager
 
-from lobby.adapters import pubsub
+from lobby.adapters import subscription
 from lobby.adapters.pubsub import OwnedRedisManager, _own_emit, batch, own_emit_markers
-from lobby.adapters.resp import Queued, RespProtocol
+from lobby.adapters.resp_protocol import Queued, RespProtocol
 from lobby.interfaces.realtime.packets import CompactJson
 
 pytestmark = pytest.mark.redis
@@ -179,7 +179,7 @@ async def test_an_emit_publishes_what_upstream_would_without_scanning_for_bytes(
 async def test_the_listener_skips_its_own_emits_and_subscribes_again_after_a_loss(
     redis_url: str, redis_client: aioredis.Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pubsub, "RETRY_FIRST", 0.05)
+    monkeypatch.setattr(subscription, "RETRY_FIRST", 0.05)
     manager = OwnedRedisManager(redis_url, channel=CHANNEL, write_only=True)
     listened = manager._listen()
 

@@ -108,5 +108,5 @@ async def test_ops_cannot_admit_schedule_or_revoke(harness: Harness) -> None:
     assert answers == [(403, "insufficient_scope")] * len(attempts)
     assert await harness.directory.schedule.page(room, None, 10, None) == [scheduled], "none added"
     assert [r.name for r in await harness.directory.rooms.all()] == ["Room"]
-    assert (await server.app[SERVICE].visit(visit_id)).state is VisitState.WAITING
+    assert (await server.app[SERVICE].visits.get(visit_id)).state is VisitState.WAITING
     assert not guest.events[mark:], "nothing happened to the waiting guest"

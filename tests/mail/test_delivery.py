@@ -15,9 +15,9 @@ import pytest
 from icalendar import Calendar
 
 from lobby.adapters.directory import Delivery, DeliveryStatus, Directory, Language
-from lobby.adapters.mail import Mailer, MailNotConfigured
 from lobby.domain.errors import LobbyError, NotFound
 from lobby.logs import JsonFormatter
+from lobby.services.mailer import Mailer, MailNotConfigured
 from lobby.settings import Settings
 from tests.mail.conftest import (
     ADDRESS,

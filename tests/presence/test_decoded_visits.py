@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from lobby.adapters.presence.redis import _DecodedVisits, encode_visit
+from lobby.adapters.presence.redis.codec import encode_visit
+from lobby.adapters.presence.redis.snapshots import _DecodedVisits
 from lobby.domain.model import Role, Visit, VisitState
 
 

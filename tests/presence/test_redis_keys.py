@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -12,15 +13,9 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from lobby.adapters.presence.redis import (
-    DEFAULT_PREFIX,
-    encode_visit,
-    room_live_key,
-    visit_key,
-)
-from lobby.adapters.presence.redis import (
-    RedisPresenceStore as Store,
-)
+from lobby.adapters.presence.redis import RedisPresenceStore as Store
+from lobby.adapters.presence.redis.codec import decode_change, encode_visit
+from lobby.adapters.presence.redis.keys import DEFAULT_PREFIX, room_live_key, visit_key
 from lobby.adapters.presence.store import Notice, RoomQuery, SessionRecord
 from lobby.adapters.presence.ttl import Ttls
 from lobby.adapters.resp_protocol import Queued, RespProtocol
@@ -175,9 +170,7 @@ async def test_one_round_trip_per_save_get_and_room_visits(
     monkeypatch.setattr(RespProtocol, "write", counting_writes)
 
     admitted = apply(visit, Action.ADMIT, Actor.CLINICIAN, time.time())
-    result = await store.save(
-        admitted, visit.version, room=RoomQuery(ROOM, ("v2",)), announce=[("ch", "admitted")]
-    )
+    result = await store.save(admitted, visit.version, room=RoomQuery(ROOM, ("v2",)))
     assert result.saved and result.room is not None and result.room.visits == [admitted]
     assert trips == [["EVALSHA"]]
     await store.get("v1")
@@ -186,27 +179,81 @@ async def test_one_round_trip_per_save_get_and_room_visits(
     assert trips[2:] == [["EVALSHA"]]
 
 
-async def test_announcements_are_published_only_by_a_winning_save(
+async def test_a_winning_save_publishes_a_neutral_change_record(
     store: Store, redis_client: aioredis.Redis
 ) -> None:
+    """The record every instance hears: the visit as saved and the room's sequence, in the
+    store's own encoding (no socket.io message); a losing save publishes nothing."""
     visit = await join(store, "v1", "Kari Nordmann")
     admitted = apply(visit, Action.ADMIT, Actor.CLINICIAN, time.time())
     async with redis_client.pubsub(ignore_subscribe_messages=True) as pubsub:
-        await pubsub.subscribe("lobby-events", "other")
-
-        lost = await store.save(admitted, visit.version - 1, announce=[("lobby-events", "stale")])
-        won = await store.save(
-            admitted, visit.version, announce=[("lobby-events", "one"), ("other", "two")]
-        )
-
-        assert not lost.saved and won.saved
+        await pubsub.subscribe(store.changes_channel)
+        lost = await store.save(admitted, visit.version - 1)
+        won = await store.save(admitted, visit.version)
+        assert not lost.saved and won.saved and won.sequence > 0
         received = []
         async with asyncio.timeout(5):
-            while len(received) < 2:
+            while not received:
                 message = await pubsub.get_message(timeout=1.0)
                 if message is not None:
-                    received.append((message["channel"], message["data"]))
-    assert received == [("lobby-events", "one"), ("other", "two")]
+                    received.append(message["data"])
+        await asyncio.sleep(0.1)
+        assert await pubsub.get_message(timeout=0.1) is None, "one record per winning save"
+    record = json.loads(received[0])
+    assert set(record) == {"origin", "sequence", "visit"}
+    assert record["origin"] == store.origin and record["sequence"] == won.sequence
+    assert "emit" not in received[0] and "namespace" not in received[0]
+    saved = decode_change(received[0])
+    assert saved.visit == admitted and saved.sequence == won.sequence
+
+
+async def test_another_store_hears_each_save_and_a_store_not_its_own(redis_url: str) -> None:
+    """Two instances' stores: each hears the other's saves, in order, with the room's
+    sequence; its own it heard as it saved. Over both subscription paths."""
+    for pipelined in (True, False):
+        here = Store.from_url(redis_url, pipelined=pipelined, prefix=f"pair{pipelined}:")
+        there = Store.from_url(redis_url, pipelined=pipelined, prefix=f"pair{pipelined}:")
+        heard_here, heard_there = here.changes(), there.changes()
+        try:
+            # Subscribing takes a moment: save until the other store hears one.
+            await _heard_while_saving(there, heard_here, "a")
+            await _heard_while_saving(here, heard_there, "b")
+            visit = await join(here, "v1", "Kari Nordmann")
+            admitted = await step(here, visit, Action.ADMIT, Actor.CLINICIAN)
+            records: list[Any] = []
+            while not records or records[-1].visit != admitted:
+                record = await asyncio.wait_for(anext(heard_there), 5)
+                if record.visit.visit_id == "v1":  # not a leftover probe
+                    records.append(record)
+            assert [r.visit for r in records][1:] == [visit, admitted]
+            sequences = [r.sequence for r in records]
+            assert sequences == sorted(set(sequences))
+            own = await _drained(heard_here)
+            assert "v1" not in {r.visit.visit_id for r in own}, "its own saves it heard as saved"
+        finally:
+            await heard_here.aclose()
+            await heard_there.aclose()
+            await here.close()
+            await there.close()
+
+
+async def _drained(heard: AsyncIterator[Any]) -> list[Any]:
+    drained = []
+    while True:
+        try:
+            drained.append(await asyncio.wait_for(anext(heard), 0.3))
+        except TimeoutError:
+            return drained
+
+
+async def _heard_while_saving(saver: Store, heard: AsyncIterator[Any], prefix: str) -> Any:
+    waiting = asyncio.ensure_future(anext(heard))
+    for n in range(100):
+        await step(saver, Visit(f"{prefix}-{n}", ROOM, Role.PATIENT), Action.OPEN_LINK, Actor.GUEST)
+        done, _ = await asyncio.wait({waiting}, timeout=0.05)
+        if done:
+            return waiting.result()
+    raise AssertionError("never heard")
 
 
 def test_serialization_covers_every_visit_field() -> None:

@@ -170,20 +170,30 @@ async def test_a_winning_save_can_read_the_room_in_the_same_step(store: Presence
     assert read.sequence >= later.room.sequence
 
 
-async def test_a_snapshot_knows_when_the_room_changed_after_it(store: PresenceStore) -> None:
-    """What a room feed asks before sending a snapshot it kept: was the room saved since
-    (possibly by another instance)? Another room's saves don't count."""
+async def test_every_winning_save_tells_the_rooms_sequence(store: PresenceStore) -> None:
+    """What a room feed compares with other instances' change records: each save in a room
+    numbers it above every snapshot taken before; a losing save tells nothing."""
     first = await waiting(store, "first", "room-a", 10.0, "Kari Nordmann")
     taken = await store.room_snapshot(RoomQuery("room-a"))
-    assert not await store.room_changed_since("room-a", taken.sequence)
-    await waiting(store, "elsewhere", "room-b", 11.0)
-    assert not await store.room_changed_since("room-a", taken.sequence)
-    await step(store, first, Action.ADMIT, Actor.CLINICIAN, 12.0)
-    assert await store.room_changed_since("room-a", taken.sequence)
-    assert not await store.room_changed_since(
-        "room-a", (await store.room_snapshot(RoomQuery("room-a"))).sequence
-    )
-    assert not await store.room_changed_since("never-used", 0)
+    admitted = apply(first, Action.ADMIT, Actor.CLINICIAN, 12.0)
+    won = await store.save(admitted, first.version)
+    lost = await store.save(admitted, first.version)
+    assert won.saved and won.sequence > taken.sequence
+    assert not lost.saved and lost.sequence == 0
+    assert (await store.room_snapshot(RoomQuery("room-a"))).sequence >= won.sequence
+
+
+async def test_changes_end_when_the_store_closes(store: PresenceStore) -> None:
+    """The fan-out follows `changes` for the app's life: closing the store ends it (the
+    memory store, one process, never has a record to give)."""
+    if not isinstance(store, MemoryPresenceStore):
+        pytest.skip("Redis: tests/presence/test_redis_keys.py, two stores hear each other")
+    following = asyncio.ensure_future(anext(store.changes(), None))
+    await waiting(store, "first", "room-a", 10.0, "Kari Nordmann")
+    await asyncio.sleep(0.05)
+    assert not following.done()
+    await store.close()
+    assert await asyncio.wait_for(following, 1) is None
 
 
 VISIT_1, VISIT_2 = (

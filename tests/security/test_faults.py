@@ -42,7 +42,7 @@ import redis.asyncio as aioredis
 import socketio
 from playwright.async_api import Browser, Page, expect
 
-from lobby.adapters.presence.redis import DEFAULT_PREFIX, room_live_key, visit_key
+from lobby.adapters.presence.redis.keys import DEFAULT_PREFIX, room_live_key, visit_key
 from tests.browser.conftest import DESKTOP, Site, require_tools
 from tests.browser.flows import guest_to_waiting_room, heading, lobby_entry, log_in
 from tests.fixtures.redis_server import RedisServer, _binary, _free_port, _start, _stop

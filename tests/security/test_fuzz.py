@@ -1686,7 +1686,8 @@ class HttpWorld:
             if case.encoding == "bytes":
                 body = text.encode("utf-16") if value is not None else b"\xff\xfe\x00"
             elif case.encoding == "text":
-                body = str(value).encode()
+                # A lone surrogate goes out as the ill-formed bytes it would be on the wire.
+                body = str(value).encode("utf-8", "surrogatepass")
             elif value is not None or case.encoding == "trailing":
                 body = text.encode() + (b" }{" if case.encoding == "trailing" else b"")
             if case.content_type is not None:

@@ -30,7 +30,7 @@ import redis.asyncio as aioredis
 from playwright.async_api import Browser, Page, expect
 
 from lobby.adapters.presence.memory import MemoryPresenceStore
-from lobby.adapters.presence.redis import DEFAULT_PREFIX, session_key, visit_key
+from lobby.adapters.presence.redis.keys import DEFAULT_PREFIX, session_key, visit_key
 from lobby.adapters.presence.store import RoomQuery
 from lobby.adapters.presence.ttl import Ttls
 from lobby.interfaces.realtime.common import CLINICIAN_COOKIE, GUEST_COOKIE

@@ -6,7 +6,7 @@ only a tombstone (state and reason, no personal data) for a short while.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -56,8 +56,15 @@ class CallMember:
     reconnecting: bool = False
 
 
-Announcement = tuple[str, str]
-"""A (channel, message) pair the store publishes together with a save, only if it wins."""
+@dataclass(frozen=True, slots=True)
+class VisitSaved:
+    """The change record of a save, as every instance hears of it: the visit as saved, and
+    the room's sequence number after it. Neutral: what clients are told is each instance's
+    own business."""
+
+    visit: Visit
+    sequence: int
+    """The room's sequence number after the save (see `RoomSnapshot.sequence`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,17 +98,12 @@ class SaveResult:
     """When the save lost: what is stored now (None: nothing)."""
     room: RoomSnapshot | None = None
     """When the save won and a `RoomQuery` was given: the room right after it."""
+    sequence: int = 0
+    """When the save won: the room's sequence number after it."""
 
 
-class PresenceStore(Protocol):
-    """Soft state of visits, lobbies, heartbeats and sessions.
-
-    `save` is a compare-and-set on `Visit.version`: it writes only when the stored
-    version equals `expected_version` (0: the visit must not exist yet), so that two
-    racing transitions leave exactly one outcome. The loser learns the current visit from
-    the result, so a caller never needs to read before it writes; the winner can have the
-    room read and messages published in the same step (one round trip on Redis).
-    """
+class VisitStore(Protocol):
+    """Visits, the rooms' live sets and the change records (redis/visits.py, memory/visits.py)."""
 
     async def get(self, visit_id: str) -> Visit | None: ...
 
@@ -111,7 +113,6 @@ class PresenceStore(Protocol):
         expected_version: int,
         *,
         room: RoomQuery | None = None,
-        announce: Sequence[Announcement] = (),
         session: tuple[str, SessionRecord] | None = None,
     ) -> SaveResult:
         """`session` (id, record) is stored in the same step, whether or not the save wins:
@@ -126,24 +127,27 @@ class PresenceStore(Protocol):
         """Live visits (waiting, in call, paused) of a room, in order of arrival."""
         ...
 
-    async def room_changed_since(self, room_id: str, sequence: int) -> bool:
-        """Whether a visit of the room was saved after the snapshot numbered `sequence`
-        (by any instance): a snapshot kept to send later may be out of date."""
+    def changes(self) -> AsyncIterator[VisitSaved]:
+        """The change records of saves made by other instances (through other store
+        objects), as they happen, until the store is closed. One process has none."""
         ...
 
-    async def heartbeat(self, visit_ids: list[str], now: float) -> None:
-        """Record that these visits' guests are connected to this instance right now."""
+    async def get_many(self, visit_ids: list[str]) -> dict[str, Visit]:
+        """The visits that exist, by id, in one round trip."""
         ...
 
-    async def stale(self, seen_before: float) -> list[str]:
-        """Visits whose last heartbeat is older than `seen_before`."""
+    async def changed(self, known: Sequence[Visit]) -> dict[str, Visit | None]:
+        """Of these copies, those whose stored version differs, by id: the stored visit, or
+        None when none is stored. One round trip; unchanged visits cost no decoding."""
         ...
-
-    async def forget_heartbeat(self, visit_id: str) -> None: ...
 
     async def reconnecting_since_before(self, cutoff: float) -> list[str]:
         """Visits flagged reconnecting since before `cutoff` (their grace period is over)."""
         ...
+
+
+class SessionStore(Protocol):
+    """Sessions and each visit's device (redis/sessions.py, memory/sessions.py)."""
 
     async def put_session(self, session_id: str, record: SessionRecord) -> None: ...
 
@@ -166,28 +170,44 @@ class PresenceStore(Protocol):
         """The sessions that exist, by id, in one round trip."""
         ...
 
-    async def set_notice(self, room_id: str, notice: Notice) -> None: ...
 
-    async def get_notice(self, room_id: str) -> Notice | None: ...
+class LivenessStore(Protocol):
+    """Who is still there: heartbeats, instances, markers (redis/ and memory/liveness.py)."""
 
-    async def get_many(self, visit_ids: list[str]) -> dict[str, Visit]:
-        """The visits that exist, by id, in one round trip."""
+    async def heartbeat(self, visit_ids: list[str], now: float) -> None:
+        """Record that these visits' guests are connected to this instance right now."""
         ...
 
-    async def changed(self, known: Sequence[Visit]) -> dict[str, Visit | None]:
-        """Of these copies, those whose stored version differs, by id: the stored visit, or
-        None when none is stored. One round trip; unchanged visits cost no decoding."""
+    async def stale(self, seen_before: float) -> list[str]:
+        """Visits whose last heartbeat is older than `seen_before`."""
         ...
 
-    async def restore(self, visits: list[Visit], sessions: dict[str, SessionRecord]) -> int:
-        """Write back what is missing (after the store lost its data), never overwriting;
-        returns how many visits were restored."""
-        ...
+    async def forget_heartbeat(self, visit_id: str) -> None: ...
 
     async def kept(self, marker: str, ttl: int) -> bool:
         """Whether `marker` is still there since the last call, which renews it for `ttl`
         seconds: False the first time, and after the store lost its data (a restart)."""
         ...
+
+    async def put_instance(self, instance_id: str, stats: dict[str, object], ttl: int) -> None:
+        """An instance's own counts (no names), for the operations page of every instance."""
+        ...
+
+    async def instances(self) -> list[dict[str, object]]:
+        """The counts of every instance seen within its TTL."""
+        ...
+
+
+class NoticeStore(Protocol):
+    """Notices (redis/notices.py, memory/notices.py)."""
+
+    async def set_notice(self, room_id: str, notice: Notice) -> None: ...
+
+    async def get_notice(self, room_id: str) -> Notice | None: ...
+
+
+class CallStore(Protocol):
+    """Clinicians in a room's call (redis/calls.py, memory/calls.py)."""
 
     async def put_call_member(self, room_id: str, member: CallMember) -> None: ...
 
@@ -197,12 +217,21 @@ class PresenceStore(Protocol):
         """Clinicians in the room's call, in order of peer id."""
         ...
 
-    async def put_instance(self, instance_id: str, stats: dict[str, object], ttl: int) -> None:
-        """An instance's own counts (no names), for the operations page of every instance."""
-        ...
 
-    async def instances(self) -> list[dict[str, object]]:
-        """The counts of every instance seen within its TTL."""
+class PresenceStore(VisitStore, SessionStore, LivenessStore, NoticeStore, CallStore, Protocol):
+    """Soft state of visits, lobbies, heartbeats and sessions.
+
+    `save` is a compare-and-set on `Visit.version`: it writes only when the stored
+    version equals `expected_version` (0: the visit must not exist yet), so that two
+    racing transitions leave exactly one outcome. The loser learns the current visit from
+    the result, so a caller never needs to read before it writes; the winner can have the
+    room read in the same step, and its change record (`VisitSaved`) reaches the other
+    instances through `changes` (one round trip on Redis for all of it).
+    """
+
+    async def restore(self, visits: list[Visit], sessions: dict[str, SessionRecord]) -> int:
+        """Write back what is missing (after the store lost its data), never overwriting;
+        returns how many visits were restored."""
         ...
 
     async def ping(self) -> bool:

@@ -57,7 +57,7 @@ async def _principal(request: web.Request) -> Principal:
     session_id = request.cookies.get(CLINICIAN_COOKIE)
     if not session_id:
         raise Unauthenticated("use Authorization: Bearer <API key>")
-    _, account = await request.config_dict[SERVICE].staff(session_id)
+    _, account = await request.config_dict[SERVICE].sessions.staff(session_id)
     if request.method not in SAFE_METHODS and not _same_origin(request):
         raise NotPermitted("a change with a session cookie must come from this site")
     return Principal.of_account(account)

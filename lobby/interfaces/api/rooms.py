@@ -70,7 +70,7 @@ async def state(request: web.Request) -> web.Response:
     principal, appointments = caller(request)
     room = await appointments.room(principal, path_id(request, "room_id"))
     service = request.config_dict[SERVICE]
-    snapshot = await service.room_snapshot(room.room_id, fresh=True)
-    expected = len(await service.expected(snapshot))
+    view = await service.rooms.view(room.room_id, fresh=True)
+    snapshot, expected = view.snapshot, len(view.expected())
     clinical = principal.has(Scope.CLINICAL)
     return web.json_response(room_state(room, snapshot.visits, expected, clinical, service.clock()))

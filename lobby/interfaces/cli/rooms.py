@@ -138,7 +138,7 @@ async def _extras(
 
 
 async def _send(opened: Directory, settings: Settings, visit_id: str, language: Language) -> str:
-    from lobby.adapters.mail.mailer import Mailer
+    from lobby.services.mailer import Mailer
 
     mailer = Mailer(opened, settings, server_secret(settings))
     mailer.start()

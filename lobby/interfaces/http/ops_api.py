@@ -95,13 +95,13 @@ async def _instances(app: web.Application) -> list[dict[str, object]]:
 async def summary(request: web.Request) -> web.Response:
     app = request.app
     service = app[SERVICE]
-    _, account = await service.staff(request.cookies.get(CLINICIAN_COOKIE))
+    _, account = await service.sessions.staff(request.cookies.get(CLINICIAN_COOKIE))
     everything = account.role is AccountRole.OPS
     now = service.clock()
     visible = (
         await service.directory.rooms.all()
         if everything
-        else await service.rooms(account.account_id)
+        else await service.rooms.of(account.account_id)
     )
     rooms = [await _room_summary(service, room, now) for room in visible if not room.closed]
     waits = [w for room in rooms for w in room.pop("_waits")]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
+WEB_ROOT = Path(__file__).resolve().parents[3] / "web"
 
 PAGES = {
     "/join": "guest/index.html",

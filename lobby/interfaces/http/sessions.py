@@ -36,7 +36,7 @@ async def open_guest_session(request: web.Request) -> web.Response:
     token = body.get("token")
     if not isinstance(token, str):
         raise InvalidPayload("token is missing")
-    entry = await request.app[SERVICE].open_link(token, request_client(request))
+    entry = await request.app[SERVICE].sessions.open_link(token, request_client(request))
     response = web.json_response(await _guest_state(request, entry.visit, entry.room))
     _set_cookie(
         request, response, GUEST_COOKIE, entry.session_id, request.app[SETTINGS].guest_session_ttl
@@ -46,7 +46,7 @@ async def open_guest_session(request: web.Request) -> web.Response:
 
 @routes.get("/api/guest/session")
 async def guest_session(request: web.Request) -> web.Response:
-    _, visit = await request.app[SERVICE].guest_session(request.cookies.get(GUEST_COOKIE))
+    _, visit = await request.app[SERVICE].sessions.guest(request.cookies.get(GUEST_COOKIE))
     return web.json_response(await _guest_state(request, visit))
 
 
@@ -65,9 +65,11 @@ async def login(request: web.Request) -> web.Response:
     earlier = request.cookies.get(CLINICIAN_COOKIE)
     if earlier:
         # A new id at every log-in: a session id planted before it (fixation) goes nowhere.
-        await service.logout(earlier)
+        await service.sessions.logout(earlier)
     try:
-        session_id, _, account = await service.login(username, password, request_client(request))
+        session_id, _, account = await service.sessions.login(
+            username, password, request_client(request)
+        )
     except (Unauthenticated, RateLimited) as exc:
         known = await service.directory.accounts.by_username(username)
         who = (
@@ -91,7 +93,7 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     with contextlib.suppress(Unauthenticated):
-        record = await service.session(request.cookies.get(CLINICIAN_COOKIE), "clinician")
+        record = await service.sessions.session(request.cookies.get(CLINICIAN_COOKIE), "clinician")
         service.audit.record("logout", record.subject, client=_client(request))
     return await _end_session(request, CLINICIAN_COOKIE)
 
@@ -99,7 +101,7 @@ async def logout(request: web.Request) -> web.Response:
 async def _end_session(request: web.Request, cookie_name: str) -> web.Response:
     session_id = request.cookies.get(cookie_name)
     if session_id:
-        await request.app[SERVICE].logout(session_id)
+        await request.app[SERVICE].sessions.logout(session_id)
     response = web.json_response({"ok": True})
     response.del_cookie(cookie_name, path="/")
     return response
@@ -107,7 +109,7 @@ async def _end_session(request: web.Request, cookie_name: str) -> web.Response:
 
 @routes.get("/api/me")
 async def me(request: web.Request) -> web.Response:
-    _, account = await request.app[SERVICE].staff(request.cookies.get(CLINICIAN_COOKIE))
+    _, account = await request.app[SERVICE].sessions.staff(request.cookies.get(CLINICIAN_COOKIE))
     return web.json_response(await _me(request, account))
 
 
@@ -121,7 +123,7 @@ async def _guest_state(
     if room is None:
         room = await service.directory.rooms.get(visit.room_id)
     waiting = visit.state is VisitState.WAITING
-    notice = await service.current_notice(visit.room_id) if waiting else None
+    notice = await service.notices.current(visit.room_id) if waiting else None
     return {
         "visit": guest_view(visit),
         "room": room_view(room) if room else None,
@@ -131,7 +133,7 @@ async def _guest_state(
 
 async def _me(request: web.Request, account: Account) -> dict[str, Any]:
     """Who is logged in; a clinician's rooms (an ops account owns none)."""
-    rooms = await request.app[SERVICE].rooms(account.account_id)
+    rooms = await request.app[SERVICE].rooms.of(account.account_id)
     return {
         "account": {"name": account.display_name, "role": account.role.value},
         "clinician": {"name": account.display_name},

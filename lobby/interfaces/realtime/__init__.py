@@ -5,7 +5,7 @@ service, and answer every event with an acknowledgement `{"ok": true, ...}` or
 `{"ok": false, "error": <code>, "message": <text>}`.
 """
 
-from lobby.interfaces.realtime.broadcast import RoomBroadcaster, SocketPublisher
+from lobby.interfaces.realtime.broadcast import RoomBroadcaster
 from lobby.interfaces.realtime.clinician import ClinicianNamespace
 from lobby.interfaces.realtime.common import (
     CLINICIAN_COOKIE,
@@ -26,6 +26,5 @@ __all__ = [
     "GuestNamespace",
     "LocalConnections",
     "RoomBroadcaster",
-    "SocketPublisher",
     "notice_view",
 ]

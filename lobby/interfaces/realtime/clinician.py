@@ -72,7 +72,7 @@ class ClinicianNamespace(AckingNamespace):
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
         try:
             session_id = cookie(environ, CLINICIAN_COOKIE)
-            record, account = await self.service.staff(session_id)
+            record, account = await self.service.sessions.staff(session_id)
         except LobbyError as exc:
             raise socketio.exceptions.ConnectionRefusedError(exc.code) from None
         except UNREACHABLE:
@@ -83,7 +83,7 @@ class ClinicianNamespace(AckingNamespace):
         self.connections.sessions[sid] = (str(session_id), record)
         await self.save_session(sid, {"clinician_id": record.subject})
         self.connections.clinicians.add(sid)
-        rooms = await self.service.rooms(record.subject)
+        rooms = await self.service.rooms.of(record.subject)
         for room in rooms:
             await self.enter_room(sid, lobby_room(room.room_id))
         await self.emit("rooms", [{"room_id": r.room_id, "name": r.name} for r in rooms], to=sid)
@@ -102,26 +102,26 @@ class ClinicianNamespace(AckingNamespace):
     @acked
     async def on_admit_all(self, sid: str, data: object = None) -> Ack:
         ref = parse_room_ref(data)
-        admitted = await self.service.admit_all(await self._clinician(sid), ref.room_id)
+        admitted = await self.service.visits.admit_all(await self._clinician(sid), ref.room_id)
         return {"admitted": [v.visit_id for v in admitted]}
 
     @acked
     async def on_deny(self, sid: str, data: object = None) -> Ack:
         deny = parse_deny(data)
-        visit = await self.service.clinician_act(
+        visit = await self.service.visits.clinician_act(
             await self._clinician(sid), deny.visit_id, Action.DENY, deny_reason=deny.reason
         )
         return {"visit": lobby_entry(visit)}
 
     @acked
     async def on_notice(self, sid: str, data: object = None) -> Ack:
-        notice = await self.service.send_notice(await self._clinician(sid), parse_notice(data))
+        notice = await self.service.notices.send(await self._clinician(sid), parse_notice(data))
         return {"notice": notice_view(notice)}
 
     @acked
     async def on_lobby(self, sid: str, data: object = None) -> Ack:
         ref = parse_room_ref(data)
-        await self.service.require_room(await self._clinician(sid), ref.room_id)
+        await self.service.rooms.require(await self._clinician(sid), ref.room_id)
         return {"lobby": await self.broadcaster.lobby(ref.room_id)}
 
     @acked
@@ -152,7 +152,7 @@ class ClinicianNamespace(AckingNamespace):
         signal = parse_signal(data)
         room_id = room_id_in(data)
         clinician_id = await self._clinician(sid)
-        await self.service.require_room(clinician_id, room_id)
+        await self.service.rooms.require(clinician_id, room_id)
         target = await self.calls.route(room_id, clinician_id, signal.to)
         await self.broadcaster.to_peer(room_id, target, "signal", signal.relayed(clinician_id))
         return {}
@@ -162,7 +162,7 @@ class ClinicianNamespace(AckingNamespace):
         code = parse_tech_message(data)
         room_id = room_id_in(data)
         clinician_id = await self._clinician(sid)
-        await self.service.require_room(clinician_id, room_id)
+        await self.service.rooms.require(clinician_id, room_id)
         roster = await self.calls.member_roster(room_id, clinician_id)
         await self.broadcaster.to_call(
             roster, "tech_message", {"from": clinician_id, "code": code.value}
@@ -172,7 +172,9 @@ class ClinicianNamespace(AckingNamespace):
     @acked
     async def _visit_action(self, action: Action, sid: str, data: object = None) -> Ack:
         ref = parse_visit_ref(data)
-        visit = await self.service.clinician_act(await self._clinician(sid), ref.visit_id, action)
+        visit = await self.service.visits.clinician_act(
+            await self._clinician(sid), ref.visit_id, action
+        )
         return {"visit": lobby_entry(visit)}
 
     async def _clinician(self, sid: str) -> str:

@@ -82,7 +82,7 @@ class GuestNamespace(AckingNamespace):
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
         session_id = cookie(environ, GUEST_COOKIE)
         try:
-            record, visit = await self.service.guest_session(session_id)
+            record, visit = await self.service.sessions.guest(session_id)
         except LobbyError as exc:
             raise _refusal(exc) from None
         except UNREACHABLE:
@@ -97,7 +97,7 @@ class GuestNamespace(AckingNamespace):
         await self.enter_room(sid, visit_room(visit_id))
         self.connections.add_guest(visit_id, sid)
         try:
-            visit = await self.service.guest_connected(visit_id, visit)
+            visit = await self.service.visits.guest_connected(visit_id, visit)
         except LobbyError as exc:
             self.connections.remove_guest(visit_id, sid)
             raise _refusal(exc) from None
@@ -108,7 +108,7 @@ class GuestNamespace(AckingNamespace):
         self.connections.snapshots[visit_id] = visit
         await self.emit("visit", guest_view(visit), to=sid)
         if visit.state is VisitState.WAITING:
-            notice = await self.service.current_notice(record.room_id)
+            notice = await self.service.notices.current(record.room_id)
             if notice is not None:
                 await self.emit("notice", notice_view(notice), to=sid)
 
@@ -119,7 +119,7 @@ class GuestNamespace(AckingNamespace):
         visit_id = session.get("visit_id") if session else None
         if visit_id and self.connections.remove_guest(visit_id, sid):
             await self.echo.close(visit_id)
-            await self.service.guest_disconnected(visit_id)
+            await self.service.visits.guest_disconnected(visit_id)
 
     @acked
     async def on_join(self, sid: str, data: object = None) -> Ack:
@@ -173,7 +173,7 @@ class GuestNamespace(AckingNamespace):
         if not isinstance(data, dict) or set(data) != {"description"}:
             raise InvalidPayload("echo_start needs {description}")
         offer = parse_description(data["description"])
-        visit = await self.service.visit((await self._me(sid))[0])
+        visit = await self.service.visits.get((await self._me(sid))[0])
         if visit.state not in ECHO_STATES:
             raise InvalidTransition("the connection test is for before the consultation")
         answer = await self.echo.open(visit.visit_id, offer)
@@ -201,7 +201,7 @@ class GuestNamespace(AckingNamespace):
 
     async def _act(self, sid: str, action: Action, joining: Joining | None = None) -> Visit:
         visit_id, _ = await self._me(sid)
-        visit = await self.service.guest_act(visit_id, action, joining)
+        visit = await self.service.visits.guest_act(visit_id, action, joining)
         if visit_id in self.connections.snapshots:
             self.connections.snapshots[visit_id] = visit
         return visit

@@ -23,7 +23,7 @@ async def close_void_sessions(
     held = dict(connections.sessions)
     if not held:
         return 0
-    ended = await service.ended_sessions(dict(held.values()))
+    ended = await service.sessions.ended(dict(held.values()))
     closed = {"guest": 0, "clinician": 0}
     for sid, (session_id, record) in held.items():
         why = ended.get(session_id)
