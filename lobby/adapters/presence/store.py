@@ -129,7 +129,8 @@ class VisitStore(Protocol):
 
     def changes(self) -> AsyncIterator[VisitSaved]:
         """The change records of saves made by other instances (through other store
-        objects), as they happen, until the store is closed. One process has none."""
+        objects), as they happen, until the iteration is cancelled. One process has none:
+        the memory store's ends when it closes."""
         ...
 
     async def get_many(self, visit_ids: list[str]) -> dict[str, Visit]:
