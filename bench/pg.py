@@ -35,7 +35,7 @@ class Postgres:
         from tests.fixtures import postgres_server
 
         try:
-            server = postgres_server._start()
+            server = postgres_server.start_postgres()
         except BaseException as exc:  # the helper fails the way a pytest fixture does
             raise RuntimeError(f"PostgreSQL did not start: {exc}") from None
         started = cls(server)
@@ -64,7 +64,7 @@ class Postgres:
         from tests.fixtures import postgres_server
 
         with contextlib.suppress(Exception):
-            postgres_server._stop(self.server)
+            postgres_server.stop_postgres(self.server)
 
 
 def _children(pid: int) -> list[int]:

@@ -13,7 +13,7 @@ import aiohttp
 import asyncpg
 import pytest
 
-from tests.fixtures.postgres_server import PostgresServer, _start, _stop
+from tests.fixtures.postgres_server import PostgresServer, start_postgres, stop_postgres
 from tests.fixtures.servers import PASSWORD, Harness
 
 pytestmark = pytest.mark.postgres
@@ -22,11 +22,11 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def own_postgres() -> Iterator[PostgresServer]:
     """A cluster of this test's own: the test stops and starts it."""
-    server = _start()
+    server = start_postgres()
     try:
         yield server
     finally:
-        _stop(server)
+        stop_postgres(server)
 
 
 def pg_ctl(server: PostgresServer, *args: str) -> None:

@@ -21,7 +21,7 @@ from cryptography.x509.oid import NameOID
 from redis.exceptions import ConnectionError
 
 from lobby.adapters.resp import RespConnection
-from tests.fixtures.redis_server import _binary, _free_port, _stop
+from tests.fixtures.redis_server import redis_binary, stop_redis, unused_port
 
 pytestmark = pytest.mark.redis
 
@@ -31,7 +31,7 @@ def _spawned(args: Sequence[str], url: str, workdir: Path) -> subprocess.Popen[b
     log = workdir / "redis.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [_binary(), "--save", "", "--appendonly", "no", "--dir", str(workdir), *args],
+            [redis_binary(), "--save", "", "--appendonly", "no", "--dir", str(workdir), *args],
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -46,7 +46,7 @@ def _spawned(args: Sequence[str], url: str, workdir: Path) -> subprocess.Popen[b
                 time.sleep(0.05)
     finally:
         client.close()
-    _stop(process)
+    stop_redis(process)
     raise AssertionError(f"redis-server did not start; log:\n{log.read_text()}")
 
 
@@ -90,12 +90,12 @@ def unix_socket_url(tmp_path: Path) -> Iterator[str]:
     try:
         yield url
     finally:
-        _stop(process)
+        stop_redis(process)
 
 
 @pytest.fixture
 def tls_server(tmp_path: Path) -> Iterator[tuple[int, Path]]:
-    cert, port = _self_signed(tmp_path), _free_port()
+    cert, port = _self_signed(tmp_path), unused_port()
     args = [
         "--port", "0", "--bind", "127.0.0.1", "--tls-port", str(port),
         "--tls-cert-file", str(cert), "--tls-key-file", str(tmp_path / "key.pem"),
@@ -106,7 +106,7 @@ def tls_server(tmp_path: Path) -> Iterator[tuple[int, Path]]:
     try:
         yield port, cert
     finally:
-        _stop(process)
+        stop_redis(process)
 
 
 def _line(url: str) -> RespConnection:

@@ -45,7 +45,13 @@ from playwright.async_api import Browser, Page, expect
 from lobby.adapters.presence.redis.keys import DEFAULT_PREFIX, room_live_key, visit_key
 from tests.browser.conftest import DESKTOP, Site, require_tools
 from tests.browser.flows import guest_to_waiting_room, heading, lobby_entry, log_in
-from tests.fixtures.redis_server import RedisServer, _binary, _free_port, _start, _stop
+from tests.fixtures.redis_server import (
+    RedisServer,
+    redis_binary,
+    start_redis,
+    stop_redis,
+    unused_port,
+)
 from tests.fixtures.servers import (
     JOIN_DETAILS,
     Client,
@@ -87,7 +93,7 @@ def _port_outside_ephemeral_range() -> int:
     try:
         low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     except (OSError, ValueError, IndexError):
-        return _free_port()
+        return unused_port()
     for _ in range(200):
         port = random.randrange(10_000, max(10_001, low))
         if port == 6379:
@@ -98,7 +104,7 @@ def _port_outside_ephemeral_range() -> int:
             except OSError:
                 continue
         return port
-    return _free_port()
+    return unused_port()
 
 
 @dataclass
@@ -116,12 +122,12 @@ class RestartableRedis:
 
     def start(self) -> None:
         assert self.server is None, "already running"
-        self.server = _start(_binary(), self.workdir, port=self.port)
+        self.server = start_redis(redis_binary(), self.workdir, port=self.port)
 
     def stop(self) -> None:
         """What an operator's restart looks like: redis-server exits, its connections close."""
         assert self.server is not None, "not running"
-        _stop(self.server.process)
+        stop_redis(self.server.process)
         self.server = None
 
 
