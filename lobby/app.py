@@ -60,6 +60,7 @@ MAX_MESSAGE_BYTES = 64 * 1024
 
 def create_app(settings: Settings) -> web.Application:
     logs.quiet_media_loggers()
+    logs.tame_malformed_requests()
     app = web.Application(
         client_max_size=64 * 1024,
         middlewares=[lobby_errors, security_headers, oversized_polls(MAX_MESSAGE_BYTES)],

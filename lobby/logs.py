@@ -7,6 +7,8 @@ import logging
 import time
 from typing import Any
 
+from aiohttp.http_exceptions import HttpProcessingError
+
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
@@ -31,6 +33,29 @@ MEDIA_LOGGERS = ("aiortc", "aioice", "av")
 def quiet_media_loggers() -> None:
     for name in MEDIA_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+class MalformedRequests(logging.Filter):
+    """aiohttp logs a request it cannot parse as an error, with a traceback that quotes the
+    offending bytes: whatever a client put in a header or the request line would reach the
+    log, and junk from the internet would page someone. Such a record becomes one line at
+    info level: the status and the kind of error, without the client's bytes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError) and 400 <= error.code < 500:
+            record.msg, record.args = "malformed request refused", ()
+            record.levelno = min(record.levelno, logging.INFO)  # a bad method stays at debug
+            record.levelname = logging.getLevelName(record.levelno)
+            record.exc_info, record.exc_text = None, None
+            record.status, record.error = error.code, type(error).__name__
+        return True
+
+
+def tame_malformed_requests() -> None:
+    server = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, MalformedRequests) for f in server.filters):
+        server.addFilter(MalformedRequests())
 
 
 def configure(level: str) -> None:
