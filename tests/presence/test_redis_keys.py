@@ -237,6 +237,31 @@ async def test_another_store_hears_each_save_and_a_store_not_its_own(redis_url: 
             await there.close()
 
 
+async def test_an_undecodable_record_is_skipped_and_the_next_one_heard(
+    redis_url: str, redis_client: aioredis.Redis
+) -> None:
+    """A record from another version (or anything else on the channel) must not end an
+    instance's following: every later change would go unheard."""
+    here = Store.from_url(redis_url, prefix="skip:")
+    there = Store.from_url(redis_url, prefix="skip:")
+    heard = there.changes()
+    try:
+        await _heard_while_saving(here, heard, "probe")
+        await redis_client.publish(there.changes_channel, "not a record")
+        await redis_client.publish(there.changes_channel, '{"origin": "old", "visit": 1}')
+        visit = await join(here, "after", "Kari Nordmann")
+        records: list[Any] = []
+        while len(records) < 2:  # leftover probes first
+            record = await asyncio.wait_for(anext(heard), 5)
+            if record.visit.visit_id == "after":
+                records.append(record)
+        assert records[-1].visit == visit
+    finally:
+        await heard.aclose()
+        await here.close()
+        await there.close()
+
+
 async def _drained(heard: AsyncIterator[Any]) -> list[Any]:
     drained = []
     while True:

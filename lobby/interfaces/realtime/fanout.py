@@ -8,6 +8,7 @@ clinicians, through socket.io's manager (lobby/interfaces/realtime/broadcast.py)
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 
 import socketio
@@ -19,6 +20,8 @@ from lobby.interfaces.realtime.feed import RoomFeed
 from lobby.interfaces.wire import guest_view
 from lobby.services.fanout import VisitChange
 from lobby.services.rooms import RoomView
+
+log = logging.getLogger("venterom.realtime")
 
 
 class SocketFanout:
@@ -37,15 +40,17 @@ class SocketFanout:
     async def saved_elsewhere(self, saved: VisitSaved) -> None:
         """Another instance saved a visit: its guest may be connected here, and a room
         update this instance holds back may now be out of date."""
-        held = self._connections.snapshots.get(saved.visit.visit_id)
-        if held is None or held.version < saved.visit.version:
-            await self._to_guest(saved.visit)
+        await self._to_guest(saved.visit)
         self._feed.saw(saved.visit.room_id, saved.sequence)
 
     async def follow(self, changes: AsyncIterator[VisitSaved]) -> None:
-        """Hand on other instances' change records until `changes` ends (the store closed)."""
+        """Hand on other instances' change records until `changes` ends (the store closed).
+        One record that cannot be handed on costs only itself, not the ones after it."""
         async for saved in changes:
-            await self.saved_elsewhere(saved)
+            try:
+                await self.saved_elsewhere(saved)
+            except Exception:
+                log.exception("change record not handed on", extra={"room": saved.visit.room_id})
 
     async def notice_sent(self, room: RoomView, notice: Notice, visit_ids: list[str]) -> None:
         if visit_ids:
@@ -60,6 +65,10 @@ class SocketFanout:
         await self._sio.emit("replaced", {}, room=visit_room(visit_id), namespace=GUEST_NS)
 
     async def _to_guest(self, visit: Visit) -> None:
+        """Tell the visit's guest, if connected to this instance (otherwise the instance it
+        is connected to does, from the change record)."""
+        if visit.visit_id not in self._connections:
+            return
         held = self._connections.snapshots
         if visit.visit_id in held:
             # What this instance would write back if Redis lost it: the visit as saved now

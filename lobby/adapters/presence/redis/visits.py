@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -48,6 +49,8 @@ from lobby.adapters.presence.store import (
 )
 from lobby.adapters.subscription import channel_of, resubscribing
 from lobby.domain.model import Visit
+
+log = logging.getLogger("venterom.presence")
 
 
 class RedisVisits(RedisBase):
@@ -148,8 +151,14 @@ class RedisVisits(RedisBase):
         own = '{"origin":' + json.dumps(self.origin) + ","
         subscribe = channel_of(self.client, self.changes_channel, self._pipelined)
         async for message in resubscribing(subscribe, self.changes_channel):
-            if not message.startswith(own):  # this instance's own: it heard them as it saved
-                yield decode_change(message)
+            if message.startswith(own):  # this instance's own: it heard them as it saved
+                continue
+            try:
+                saved = decode_change(message)
+            except (ValueError, KeyError, TypeError):  # not a record (another version's?)
+                log.warning("undecodable change record skipped", extra={"bytes": len(message)})
+                continue
+            yield saved
 
     async def get_many(self, visit_ids: list[str]) -> dict[str, Visit]:
         if not visit_ids:
